@@ -1,0 +1,130 @@
+"""Finish the generated project: prune unselected options, write .env, record answers.
+
+Everything the answers switch off is listed in ``UNSELECTED`` so that pruning is
+declarative and reviewable in one place. The hook then writes a local ``.env``
+(development values and a fresh secret key, never committed) and a
+``.cruft.json`` so the project can later be updated from the template with
+``cruft update``.
+
+Standard library only, no network: the hook runs under cookiecutter's
+interpreter.
+"""
+
+import json
+import secrets
+import shutil
+import sys
+from pathlib import Path
+
+ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
+PROJECT = Path.cwd()
+SLUG = ANSWERS["project_slug"]
+
+# option is off -> paths (relative to the project root) that belong to it only.
+UNSELECTED = {
+    "use_docker": ["Dockerfile", ".dockerignore", "compose.yaml", "bin/docker-entrypoint.sh"],
+    "ci_github": [".github"],
+    "use_sentry": ["tests/test_sentry.py"],
+    "include_example": [f"{SLUG}/example", "tests/test_example.py"],
+}
+
+
+def enabled(option):
+    if option == "ci_github":
+        return ANSWERS["ci"] == "github"
+    return ANSWERS[option] is True
+
+
+def remove(relative):
+    path = PROJECT / relative
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()
+
+
+def prune_unselected():
+    for option, paths in UNSELECTED.items():
+        if not enabled(option):
+            for relative in paths:
+                remove(relative)
+    # Remove folders left empty by the pruning (never the project root).
+    for folder in sorted((p for p in PROJECT.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+def install_license():
+    """Move the chosen license text to LICENSE and drop the others."""
+    licenses = PROJECT / ".licenses"
+    choice = ANSWERS["open_source_license"]
+    if choice != "Not open source":
+        shutil.copyfile(licenses / choice, PROJECT / "LICENSE")
+    shutil.rmtree(licenses)
+
+
+def write_dotenv():
+    """Derive a development .env from .env.example with a fresh secret key."""
+    target = PROJECT / ".env"
+    if target.exists():
+        return
+    development = {
+        "DJANGO_DEBUG": "true",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    }
+    lines = []
+    for line in (PROJECT / ".env.example").read_text().splitlines():
+        key = line.split("=", 1)[0]
+        lines.append(f"{key}={development[key]}" if key in development else line)
+    target.write_text("\n".join(lines) + "\n")
+    target.chmod(0o600)
+
+
+def template_commit(repo_dir):
+    """Return the template's git commit without running git, or None."""
+    git = Path(repo_dir) / ".git"
+    try:
+        head = (git / "HEAD").read_text().strip()
+        if not head.startswith("ref: "):
+            return head or None
+        ref = head[5:]
+        if (git / ref).exists():
+            return (git / ref).read_text().strip()
+        for line in (git / "packed-refs").read_text().splitlines():
+            if line.endswith(" " + ref):
+                return line.split(" ", 1)[0]
+    except OSError:
+        pass
+    return None
+
+
+def record_answers():
+    """Write .cruft.json (cruft's format) so `cruft update` can replay the template."""
+    commit = template_commit(ANSWERS.get("_repo_dir", ""))
+    context = {
+        key: value
+        for key, value in ANSWERS.items()
+        if key not in {"_output_dir", "_repo_dir", "_checkout"}
+    }
+    context["_commit"] = commit
+    record = {
+        "template": ANSWERS.get("_template"),
+        "commit": commit,
+        "checkout": None,
+        "context": {"cookiecutter": context},
+        "directory": None,
+    }
+    (PROJECT / ".cruft.json").write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+
+
+def main():
+    prune_unselected()
+    install_license()
+    write_dotenv()
+    record_answers()
+    print(f"Created {PROJECT}. Next: cd {PROJECT.name} && make install && make run")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

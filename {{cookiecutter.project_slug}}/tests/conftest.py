@@ -1,0 +1,65 @@
+"""Fixtures shared by the project's tests."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _static_files_without_manifest(settings):
+    """Tests do not run collectstatic, so serve static URLs without the manifest."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def run_python(code, env=None, timeout=60):
+    """Run ``code`` in a fresh interpreter in the project, with only ``env`` configured.
+
+    Settings are read once per process, so tests of what the environment does
+    to them need a process of their own. The local .env is ignored there.
+    """
+    base = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "SENTRY_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"))
+    }
+    base.update({"DJANGO_READ_DOT_ENV_FILE": "false", "DJANGO_SETTINGS_MODULE": "config.settings"})
+    base.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=PROJECT_DIR,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def load_settings(names, env):
+    """Return the named settings as a process started with ``env`` sees them."""
+    code = (
+        "import django, json\n"
+        "django.setup()\n"
+        "from django.conf import settings\n"
+        "print(json.dumps({n: getattr(settings, n) for n in "
+        + repr(list(names))
+        + "}, default=str))\n"
+    )
+    result = run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "test-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+}

@@ -1,0 +1,55 @@
+"""gunicorn.conf.py turns environment variables into gunicorn settings."""
+
+import runpy
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import PRODUCTION_ENV, PROJECT_DIR
+
+CONFIG = PROJECT_DIR / "gunicorn.conf.py"
+
+
+def load(monkeypatch, **env):
+    for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(CONFIG))
+
+
+def test_defaults_listen_on_loopback(monkeypatch):
+    config = load(monkeypatch)
+    assert config["bind"] == ["127.0.0.1:8000"]
+    assert config["workers"] >= 1
+    assert config["max_requests"] > 0
+    assert config["max_requests_jitter"] > 0
+    assert config["accesslog"] == "-"
+
+
+def test_environment_sets_bind_workers_and_timeout(monkeypatch):
+    config = load(
+        monkeypatch, HOST="0.0.0.0", PORT="9000", WEB_CONCURRENCY="4", GUNICORN_TIMEOUT="60"
+    )
+    assert config["bind"] == ["0.0.0.0:9000"]
+    assert config["workers"] == 4
+    assert config["timeout"] == 60
+
+
+def test_non_numeric_values_are_refused_by_name(monkeypatch):
+    with pytest.raises(SystemExit, match="PORT must be an integer"):
+        load(monkeypatch, PORT="eighty")
+
+
+def test_gunicorn_accepts_the_configuration():
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--check-config", "config.wsgi"],
+        cwd=PROJECT_DIR,
+        env={**PRODUCTION_ENV, "DJANGO_READ_DOT_ENV_FILE": "false", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

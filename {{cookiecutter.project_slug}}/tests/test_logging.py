@@ -1,0 +1,28 @@
+"""Log lines go to stdout: readable in development, one JSON object per line in production."""
+
+import json
+
+from .conftest import PRODUCTION_ENV, run_python
+
+LOG_A_LINE = (
+    "import django, logging; django.setup()\n"
+    "logging.getLogger('service.test').warning('order %s shipped', 'A-1')\n"
+)
+
+
+def test_production_lines_are_json():
+    result = run_python(LOG_A_LINE, PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout.strip().splitlines()[-1])
+    assert record["message"] == "order A-1 shipped"
+    assert record["level"] == "WARNING"
+    assert record["logger"] == "service.test"
+    assert "time" in record
+
+
+def test_development_lines_are_text():
+    result = run_python(LOG_A_LINE, {"DJANGO_DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    line = result.stdout.strip().splitlines()[-1]
+    assert "WARNING" in line
+    assert line.endswith("service.test order A-1 shipped")

@@ -1,0 +1,78 @@
+"""Errors reach Sentry: the real sentry-sdk sends to a local endpoint that records envelopes."""
+
+import gzip
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from .conftest import PRODUCTION_ENV, run_python
+
+
+class EnvelopeRecorder(BaseHTTPRequestHandler):
+    """Accepts what sentry-sdk posts to /api/<project>/envelope/ and keeps the events."""
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if self.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        lines = body.split(b"\n")
+        # An envelope is a header line, then item header / payload line pairs.
+        for header, payload in zip(lines[1::2], lines[2::2], strict=False):
+            if json.loads(header).get("type") == "event":
+                self.server.events.append(json.loads(payload))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def sentry_endpoint():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), EnvelopeRecorder)
+    server.events = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_logged_errors_become_sentry_events(sentry_endpoint):
+    port = sentry_endpoint.server_address[1]
+    code = (
+        "import django, logging, sentry_sdk; django.setup()\n"
+        "logging.getLogger('service.orders').error('payment provider unreachable')\n"
+        "sentry_sdk.flush(timeout=10)\n"
+    )
+    env = {
+        **PRODUCTION_ENV,
+        "SENTRY_DSN": f"http://publickey@127.0.0.1:{port}/1",
+        "SENTRY_ENVIRONMENT": "staging",
+        "SENTRY_RELEASE": "service@9.9.9",
+    }
+    result = run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    [event] = sentry_endpoint.events
+    assert event["level"] == "error"
+    assert event["logentry"]["message"] == "payment provider unreachable"
+    assert event["environment"] == "staging"
+    assert event["release"] == "service@9.9.9"
+
+
+def test_sentry_stays_off_without_a_dsn(sentry_endpoint):
+    code = "import django, sentry_sdk; django.setup()\nprint(sentry_sdk.get_client().is_active())\n"
+    result = run_python(code, PRODUCTION_ENV)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_sample_rate_out_of_range_stops_startup():
+    result = run_python(
+        "import django; django.setup()", {**PRODUCTION_ENV, "SENTRY_TRACES_SAMPLE_RATE": "2"}
+    )
+    assert result.returncode != 0
+    assert "SENTRY_TRACES_SAMPLE_RATE must be between 0.0 and 1.0" in result.stderr

@@ -1,0 +1,1 @@
+"""The service's own code: its Django apps and the platform layer."""

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ExampleConfig(AppConfig):
+    # The dotted path comes from the package itself, so the file needs no templating.
+    name = __package__
+    label = "example"
+    verbose_name = "Example"
