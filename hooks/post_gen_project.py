@@ -16,7 +16,8 @@ import shutil
 import sys
 from pathlib import Path
 
-ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
+# Jinja writes the answers in as JSON (tojson escapes quotes, so the literal stays closed).
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 PROJECT = Path.cwd()
 SLUG = ANSWERS["project_slug"]
 

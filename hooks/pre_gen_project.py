@@ -16,7 +16,8 @@ import re
 import sys
 import zoneinfo
 
-ANSWERS = json.loads({{ cookiecutter | tojson | tojson }})
+# Jinja writes the answers in as JSON (tojson escapes quotes, so the literal stays closed).
+ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 
 # Names the generated project imports (or that Python resolves before the
 # project's own package), so a slug equal to one of them would shadow it.

@@ -9,11 +9,18 @@ from pathlib import Path
 import pytest
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
+# The only variables a settings test inherits: nothing that configures the project.
+INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "PYTHONHASHSEED")
 
 
 @pytest.fixture(autouse=True)
-def _static_files_without_manifest(settings):
-    """Tests do not run collectstatic, so serve static URLs without the manifest."""
+def _test_client_settings(settings):
+    """Let the test client work the same with production or development settings.
+
+    It speaks plain HTTP (so no redirect to HTTPS), and tests do not run
+    collectstatic (so static URLs are built without the manifest).
+    """
+    settings.SECURE_SSL_REDIRECT = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -26,11 +33,7 @@ def run_python(code, env=None, timeout=60):
     Settings are read once per process, so tests of what the environment does
     to them need a process of their own. The local .env is ignored there.
     """
-    base = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "SENTRY_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL"))
-    }
+    base = {key: os.environ[key] for key in INHERITED if key in os.environ}
     base.update({"DJANGO_READ_DOT_ENV_FILE": "false", "DJANGO_SETTINGS_MODULE": "config.settings"})
     base.update(env or {})
     return subprocess.run(

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                'ordering': ['-created_at'],
+                'ordering': ('-created_at',),
             },
         ),
     ]

@@ -1,0 +1,170 @@
+"""Baking projects from the template and running them: shared by tests/ and benchmarks/.
+
+A bake is checked with the generated project's own tools (ruff, manage.py,
+pytest), run from one prepared virtualenv (``.cache/bake-venv``) that holds the
+union of every bake's dependencies. Installing into a fresh virtualenv per bake
+would cost a minute each; one bake is still installed from scratch by a test
+that proves the install step itself.
+"""
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import tomllib
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+CACHE_DIR = Path(os.environ.get("BAKE_CACHE_DIR", TEMPLATE_DIR / ".cache"))
+SHARED_VENV = CACHE_DIR / "bake-venv"
+
+# Environment a production deployment would set; the local .env is ignored.
+PRODUCTION_ENV = {
+    "DJANGO_READ_DOT_ENV_FILE": "false",
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "bake-check-3f9a0c1e7b5d4a2f8e6c0b9d7a5f3e1c-not-for-production",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,service.example.com",
+}
+
+
+def bake(output_dir, **answers):
+    """Generate a project with the defaults overridden by ``answers``; return its path."""
+    from cookiecutter.main import cookiecutter
+
+    return Path(
+        cookiecutter(
+            str(TEMPLATE_DIR),
+            no_input=True,
+            output_dir=str(output_dir),
+            extra_context=answers,
+        )
+    )
+
+
+def requirements(project_dir):
+    """The project's runtime and dev requirements, read from its pyproject.toml."""
+    project = tomllib.loads((Path(project_dir) / "pyproject.toml").read_text())["project"]
+    return sorted(project["dependencies"] + project["optional-dependencies"]["dev"])
+
+
+def clean_env(**extra):
+    """The current environment minus anything that would configure a generated project."""
+    prefixes = ("DJANGO_", "SENTRY_", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "VIRTUAL_ENV")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(prefixes)}
+    env.pop("PYTHONPATH", None)
+    env.update(extra)
+    return env
+
+
+def run(args, cwd, env=None, timeout=600):
+    """Run a command; on failure raise with its output so the test report shows it."""
+    result = subprocess.run(
+        [str(a) for a in args],
+        cwd=cwd,
+        env=env if env is not None else clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise AssertionError(
+            f"{' '.join(map(str, args))} exited {result.returncode} in {cwd}\n"
+            f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
+        )
+    return result
+
+
+class Virtualenv:
+    """A virtualenv at ``path``; ``ensure`` installs requirements it does not have yet."""
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.bin = self.path / "bin"
+        self.python = self.bin / "python"
+
+    def create(self):
+        if not self.python.exists():
+            run([sys.executable, "-m", "venv", self.path], cwd=CACHE_DIR.parent)
+            run([self.python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], cwd=self.path)
+
+    def ensure(self, wanted):
+        """Install ``wanted`` unless this exact set was installed before (safe across processes)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        key = hashlib.sha256(json.dumps(sorted(wanted)).encode()).hexdigest()[:16]
+        with open(self.path.parent / f".{self.path.name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            self.create()
+            marker = self.path / f".installed-{key}"
+            if not marker.exists():
+                run([self.python, "-m", "pip", "install", "--quiet", *wanted], cwd=self.path)
+                marker.touch()
+        return self
+
+
+def shared_venv(project_dir):
+    """The prepared virtualenv, holding at least ``project_dir``'s requirements."""
+    return Virtualenv(SHARED_VENV).ensure(requirements(project_dir))
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url, timeout=30.0, process=None):
+    """Poll ``url`` until it answers (any HTTP status); return seconds waited."""
+    start = time.monotonic()
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return time.monotonic() - start
+        except urllib.error.HTTPError:
+            return time.monotonic() - start
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"server exited with {process.returncode} before answering {url}")
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"{url} did not answer within {timeout} s")
+        time.sleep(0.02)
+
+
+@contextlib.contextmanager
+def gunicorn(project_dir, venv, env=None, workers=1, port=None):
+    """Serve ``project_dir`` with gunicorn on 127.0.0.1; yield (base_url, process)."""
+    port = port or free_port()
+    process_env = clean_env(
+        **PRODUCTION_ENV,
+        HOST="127.0.0.1",
+        PORT=str(port),
+        WEB_CONCURRENCY=str(workers),
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        **(env or {}),
+    )
+    log = open(Path(project_dir) / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [venv.bin / "gunicorn", "config.wsgi"],
+        cwd=project_dir,
+        env=process_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield f"http://127.0.0.1:{port}", process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()

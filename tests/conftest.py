@@ -1,0 +1,101 @@
+"""Fixtures of the template's test suite: baked projects and the services they need."""
+
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from . import bakery
+
+# The bake matrix: the defaults, every option flipped one at a time, and the
+# combinations worth checking on their own.
+MATRIX = {
+    "defaults": {},
+    "no-sentry": {"use_sentry": False},
+    "no-docker": {"use_docker": False},
+    "no-ci": {"ci": "none"},
+    "no-example": {"include_example": False},
+    "license-bsd": {"open_source_license": "BSD-3-Clause"},
+    "license-apache": {"open_source_license": "Apache-2.0"},
+    "license-gpl": {"open_source_license": "GPL-3.0-or-later"},
+    "proprietary": {"open_source_license": "Not open source"},
+    "minimal": {
+        "use_sentry": False,
+        "use_docker": False,
+        "ci": "none",
+        "include_example": False,
+        "open_source_license": "Not open source",
+    },
+    "custom-answers": {
+        "project_name": "Order Desk",
+        "project_slug": "order_desk",
+        "description": 'Quotes "like these", a backslash \\ and <angle> brackets survive',
+        "author_name": "Zoë O'Brien",
+        "email": "zoe@orders.example.org",
+        "domain_name": "orders.example.org",
+        "version": "2.0.0rc1",
+        "timezone": "Europe/Paris",
+    },
+}
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+POSTGRES_URL = os.environ.get(
+    "BAKE_POSTGRES_URL", "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+)
+
+
+@dataclass
+class Baked:
+    name: str
+    answers: dict
+    path: Path
+    venv: bakery.Virtualenv
+
+    def run(self, *args, env=None, timeout=600):
+        return bakery.run(args, cwd=self.path, env=env, timeout=timeout)
+
+    def manage(self, *args, env=None):
+        return self.run(self.venv.python, "manage.py", *args, env=env)
+
+
+@pytest.fixture(scope="session")
+def baked(tmp_path_factory):
+    """Return a function that bakes (once per session and xdist worker) a matrix entry."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            path = bakery.bake(tmp_path_factory.mktemp(name), **MATRIX[name])
+            cache[name] = Baked(name, MATRIX[name], path, bakery.shared_venv(path))
+        return cache[name]
+
+    return get
+
+
+def require_service(name, error):
+    """A test needing an absent service fails in CI and is skipped, saying why, elsewhere."""
+    message = f"{name} is not reachable ({error}); .ci/run installs and starts it"
+    if IN_CI:
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def postgres_database():
+    """A fresh, empty PostgreSQL database on 127.0.0.1; yields its URL, drops it afterwards."""
+    import psycopg
+
+    try:
+        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        require_service(f"PostgreSQL at {POSTGRES_URL}", exc)
+    name = f"bake_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "test_{name}" WITH (FORCE)')

@@ -1,0 +1,156 @@
+"""Every entry of the bake matrix generates a clean project whose own checks pass.
+
+Tests of one entry share its bake: ``--dist loadgroup`` keeps them on one
+xdist worker, and the ``baked`` fixture bakes each entry once per worker.
+"""
+
+import json
+import re
+import tomllib
+
+import pytest
+
+from . import bakery
+from .conftest import MATRIX
+
+# Files whose job is to carry template-like syntax: the recorded answers, and
+# GitHub Actions expressions (${{ ... }}).
+CARRIERS = {".cruft.json", ".github/workflows/ci.yml"}
+# Made by running the project's tools, not by the template.
+TOOL_DIRS = {".venv", ".ruff_cache", ".pytest_cache", "__pycache__"}
+LEFTOVER = re.compile(r"\{\{|\{%|\{#|cookiecutter\.")
+
+
+def bakery_defaults():
+    """The answers of a bake with no overrides (the first entry of each choice)."""
+    defaults = json.loads((bakery.TEMPLATE_DIR / "cookiecutter.json").read_text())
+    answers = {k: (v[0] if isinstance(v, list) else v) for k, v in defaults.items()}
+    answers["project_slug"] = "my_service"
+    return answers
+
+
+def entries(*names):
+    names = names or tuple(MATRIX)
+    return [pytest.param(name, marks=pytest.mark.xdist_group(name)) for name in names]
+
+
+def text_files(root):
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not TOOL_DIRS.intersection(path.relative_to(root).parts):
+            try:
+                yield path, path.read_text()
+            except UnicodeDecodeError:
+                continue
+
+
+@pytest.mark.parametrize("name", entries())
+def test_no_template_leftovers(baked, name):
+    project = baked(name).path
+    found = [
+        f"{path.relative_to(project)}: {match.group(0)!r}"
+        for path, text in text_files(project)
+        if str(path.relative_to(project)) not in CARRIERS
+        for match in [LEFTOVER.search(text)]
+        if match
+    ]
+    assert not found, "unrendered template syntax:\n" + "\n".join(found)
+    leftover_dirs = [
+        p
+        for p in project.rglob("*")
+        if p.is_dir() and not any(p.iterdir()) and not TOOL_DIRS.intersection(p.parts)
+    ]
+    assert not leftover_dirs, f"empty folders left behind: {leftover_dirs}"
+    assert not (project / ".licenses").exists()
+
+
+@pytest.mark.parametrize("name", entries())
+def test_unselected_options_leave_nothing_behind(baked, name):
+    bake = baked(name)
+    answers = {**bakery_defaults(), **bake.answers}
+    project = bake.path
+    slug = answers["project_slug"]
+    everything = "\n".join(
+        text for path, text in text_files(project) if path.name != ".cruft.json"
+    ).lower()
+
+    docker_files = ["Dockerfile", ".dockerignore", "compose.yaml", "bin/docker-entrypoint.sh"]
+    for relative in docker_files:
+        assert (project / relative).exists() is answers["use_docker"], relative
+    assert (project / ".github/workflows/ci.yml").exists() is (answers["ci"] == "github")
+    assert (project / slug / "example").exists() is answers["include_example"]
+    assert ('"' + slug + '.example"' in (project / "config/settings.py").read_text()) is answers[
+        "include_example"
+    ]
+    assert ("sentry" in everything) is answers["use_sentry"]
+
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    license_file = project / "LICENSE"
+    if answers["open_source_license"] == "Not open source":
+        assert not license_file.exists()
+        assert "license" not in pyproject
+        assert "Private :: Do Not Upload" in pyproject["classifiers"]
+    else:
+        assert pyproject["license"] == answers["open_source_license"]
+        first_line = {
+            "MIT": "MIT License",
+            "BSD-3-Clause": "BSD 3-Clause License",
+            "Apache-2.0": "Apache License",
+            "GPL-3.0-or-later": "GNU GENERAL PUBLIC LICENSE",
+        }[answers["open_source_license"]]
+        assert first_line in "\n".join(license_file.read_text().splitlines()[:5])
+
+
+@pytest.mark.parametrize("name", entries())
+def test_answers_reach_the_project(baked, name):
+    bake = baked(name)
+    answers = {**bakery_defaults(), **bake.answers}
+    project = bake.path
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert pyproject["name"] == answers["project_slug"].replace("_", "-")
+    assert pyproject["version"] == answers["version"]
+    assert pyproject["description"] == answers["description"]
+    assert pyproject["authors"] == [{"name": answers["author_name"], "email": answers["email"]}]
+    assert (project / answers["project_slug"] / "__init__.py").exists()
+    readme = (project / "README.md").read_text()
+    assert readme.startswith(f"# {answers['project_name']}\n")
+
+
+@pytest.mark.parametrize("name", entries())
+def test_ruff_is_clean(baked, name):
+    bake = baked(name)
+    bake.run(bake.venv.bin / "ruff", "check", ".")
+    bake.run(bake.venv.bin / "ruff", "format", "--check", ".")
+
+
+@pytest.mark.parametrize("name", entries())
+def test_deployment_checks_pass_with_production_settings(baked, name):
+    bake = baked(name)
+    result = bake.manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env=bakery.clean_env(**bakery.PRODUCTION_ENV),
+    )
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("name", entries())
+def test_migrations_are_in_sync_and_apply_to_a_fresh_database(baked, name, tmp_path):
+    bake = baked(name)
+    env = bakery.clean_env(
+        **bakery.PRODUCTION_ENV, DATABASE_URL=f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    )
+    bake.manage("makemigrations", "--check", "--dry-run", env=env)
+    bake.manage("migrate", "--noinput", env=env)
+    applied = bake.manage("showmigrations", "--plan", env=env).stdout
+    assert "[ ]" not in applied
+    assert "users.0001_initial" in applied
+
+
+@pytest.mark.parametrize("name", entries())
+def test_generated_test_suite_passes(baked, name):
+    bake = baked(name)
+    result = bake.run(bake.venv.python, "-m", "pytest", "-q", "-p", "no:cacheprovider")
+    assert re.search(r"\d+ passed", result.stdout)
+    assert "skipped" not in result.stdout

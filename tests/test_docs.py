@@ -1,0 +1,14 @@
+"""The documentation site builds without a single warning."""
+
+import sys
+from pathlib import Path
+
+from . import bakery
+
+
+def test_docs_build_strict(tmp_path):
+    mkdocs = Path(sys.executable).parent / "mkdocs"
+    result = bakery.run(
+        [mkdocs, "build", "--strict", "--site-dir", tmp_path / "site"], cwd=bakery.TEMPLATE_DIR
+    )
+    assert (tmp_path / "site" / "index.html").exists(), result.stderr

