@@ -99,6 +99,26 @@ def template_commit(repo_dir):
     return None
 
 
+# cookiecutter's built-in abbreviations, expanded so the record can be cloned anywhere.
+ABBREVIATIONS = {
+    "gh": "https://github.com/{}.git",
+    "gl": "https://gitlab.com/{}.git",
+    "bb": "https://bitbucket.org/{}",
+}
+
+
+def template_source():
+    """Where the template came from, in a form cruft can clone later."""
+    template = ANSWERS.get("_template") or ""
+    prefix, colon, rest = template.partition(":")
+    if colon and prefix in ABBREVIATIONS:
+        return ABBREVIATIONS[prefix].format(rest)
+    if "://" in template or template.startswith("git@"):
+        return template
+    # A local folder: record its absolute path (relative paths break elsewhere).
+    return ANSWERS.get("_repo_dir") or str(Path(template).resolve())
+
+
 def record_answers():
     """Write .cruft.json (cruft's format) so `cruft update` can replay the template."""
     commit = template_commit(ANSWERS.get("_repo_dir", ""))
@@ -109,7 +129,7 @@ def record_answers():
     }
     context["_commit"] = commit
     record = {
-        "template": ANSWERS.get("_template"),
+        "template": template_source(),
         "commit": commit,
         "checkout": None,
         "context": {"cookiecutter": context},
@@ -123,7 +143,7 @@ def main():
     install_license()
     write_dotenv()
     record_answers()
-    print(f"Created {PROJECT}. Next: cd {PROJECT.name} && make install && make run")
+    print(f"Created {PROJECT}. Next: cd {PROJECT.name} && make install migrate run")
     return 0
 
 

@@ -22,7 +22,7 @@ def test_dockerfile_passes_hadolint(baked):
     dockerfile = (project / "Dockerfile").read_text()
     assert "FROM python:3.11-slim AS build" in dockerfile
     assert "--uid 10001" in dockerfile and "--gid 10001" in dockerfile
-    assert "USER 10001:10001" in dockerfile
+    assert "\nUSER app\n" in dockerfile
     assert 'ENTRYPOINT ["/app/bin/docker-entrypoint.sh"]' in dockerfile
     assert 'CMD ["web"]' in dockerfile
 

@@ -2,11 +2,32 @@
 
 Run with ``gunicorn config.wsgi`` (gunicorn loads this file from the working
 directory). Every value has a production-ready default; the variables are
-documented in the README.
+documented in the README. Like the Django settings, a local ``.env`` is read
+when present (unless DJANGO_READ_DOT_ENV_FILE is off) and real environment
+variables win over it.
 """
 
 import os
 from pathlib import Path
+
+import environ
+
+FALSE_WORDS = {"0", "false", "no", "off", "n"}
+TRUE_WORDS = {"1", "true", "yes", "on", "y"}
+
+_dotenv = Path(__file__).resolve().with_name(".env")
+_read_dotenv = os.environ.get("DJANGO_READ_DOT_ENV_FILE", "true").lower() not in FALSE_WORDS
+if _read_dotenv and _dotenv.is_file():
+    environ.Env.read_env(_dotenv)
+
+
+def _bool(name, default):
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in TRUE_WORDS | FALSE_WORDS:
+        raise SystemExit(f"gunicorn.conf.py: {name} must be true or false, got {value!r}")
+    return value in TRUE_WORDS
 
 
 def _int(name, default):
@@ -36,9 +57,15 @@ worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None
 # Trust X-Forwarded-* only from the proxy in front of us (comma-separated IPs).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# The common log format plus duration and the correlation id the app returned
+# (the Correlation-ID response header set by the platform's guid middleware).
+access_log_format = (
+    '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms '
+    "correlation_id=%({correlation-id}o)s"
+)
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
-# gunicorn 24+ opens a control socket at one fixed path per user; several servers
-# on one host (tests, side-by-side deploys) would share it. Opt in when wanted.
-control_socket_disable = os.environ.get("GUNICORN_CONTROL_SOCKET", "").lower() not in {"1", "true"}
-preload_app = os.environ.get("GUNICORN_PRELOAD", "false").lower() in {"1", "true", "yes", "on"}
+# Recent gunicorn releases open a control socket at one fixed path per user, which
+# several servers on one host (tests, side-by-side deploys) would share: opt in.
+control_socket_disable = not _bool("GUNICORN_CONTROL_SOCKET", False)
+preload_app = _bool("GUNICORN_PRELOAD", False)

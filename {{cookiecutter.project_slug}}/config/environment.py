@@ -7,6 +7,8 @@ wrong. A service should refuse to start instead, with a message an operator can
 act on.
 """
 
+import zoneinfo
+
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,9 +38,16 @@ class StrictEnv(environ.Env):
         except (ValueError, TypeError, KeyError) as exc:
             raise ImproperlyConfigured(f"Environment variable {var} is invalid: {exc}") from exc
 
-    def choice(self, var, choices, default):
-        """Read a string that must be one of ``choices``."""
+    def list(self, var, cast=None, default=environ.Env.NOTSET):
+        """Comma-separated values, each stripped: "a, b" means ["a", "b"]."""
+        values = super().list(var, cast=cast, default=default)
+        return [v.strip() if isinstance(v, str) else v for v in values if v != ""]
+
+    def choice(self, var, choices, default, upper=False):
+        """Read a string that must be one of ``choices`` (upper-cased first if ``upper``)."""
         value = self.str(var, default=default)
+        if upper:
+            value = value.upper()
         if value not in choices:
             accepted = ", ".join(sorted(choices))
             raise ImproperlyConfigured(f"Environment variable {var} must be one of: {accepted}.")
@@ -55,3 +64,26 @@ class StrictEnv(environ.Env):
                 "sqlite:////absolute/path/db.sqlite3)."
             )
         return self.db_url_config(url)
+
+    def email_url(self, var, default=environ.Env.NOTSET, backend=None):
+        """Read an email URL; an unknown scheme names the variable."""
+        url = self.str(var, default=default)
+        scheme = url.partition("://")[0]
+        if scheme not in self.EMAIL_SCHEMES:
+            accepted = ", ".join(sorted(self.EMAIL_SCHEMES))
+            raise ImproperlyConfigured(
+                f"Environment variable {var} has an unknown scheme {scheme!r}; "
+                f"accepted: {accepted}."
+            )
+        return self.email_url_config(url, backend=backend)
+
+    def time_zone(self, var, default):
+        """Read an IANA time zone name that this system knows."""
+        value = self.str(var, default=default)
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+            raise ImproperlyConfigured(
+                f"Environment variable {var} is not a known time zone (e.g. UTC, Europe/Paris)."
+            ) from exc
+        return value

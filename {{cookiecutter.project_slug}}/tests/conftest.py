@@ -1,5 +1,6 @@
 """Fixtures shared by the project's tests."""
 
+import importlib
 import json
 import os
 import subprocess
@@ -7,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The only variables a settings test inherits: nothing that configures the project.
@@ -25,6 +27,16 @@ def _test_client_settings(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def platform_module(label, submodule=None):
+    """A platform app's package (or one of its modules), found through its app label.
+
+    Test files are shared by every generated project, so they cannot import the
+    project's package by name; Django knows where each app lives.
+    """
+    package = apps.get_app_config(label).module.__name__
+    return importlib.import_module(f"{package}.{submodule}" if submodule else package)
 
 
 def run_python(code, env=None, timeout=60):

@@ -1,6 +1,7 @@
 """gunicorn.conf.py turns environment variables into gunicorn settings."""
 
 import runpy
+import shutil
 import subprocess
 import sys
 
@@ -11,12 +12,13 @@ from .conftest import PRODUCTION_ENV, PROJECT_DIR
 CONFIG = PROJECT_DIR / "gunicorn.conf.py"
 
 
-def load(monkeypatch, **env):
-    for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT"):
+def load(monkeypatch, config=CONFIG, **env):
+    for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_PRELOAD"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DJANGO_READ_DOT_ENV_FILE", "false")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    return runpy.run_path(str(CONFIG))
+    return runpy.run_path(str(config))
 
 
 def test_defaults_listen_on_loopback(monkeypatch):
@@ -40,6 +42,20 @@ def test_environment_sets_bind_workers_and_timeout(monkeypatch):
 def test_non_numeric_values_are_refused_by_name(monkeypatch):
     with pytest.raises(SystemExit, match="PORT must be an integer"):
         load(monkeypatch, PORT="eighty")
+
+
+def test_non_boolean_values_are_refused_by_name(monkeypatch):
+    with pytest.raises(SystemExit, match="GUNICORN_PRELOAD must be true or false"):
+        load(monkeypatch, GUNICORN_PRELOAD="sometimes")
+
+
+def test_dotenv_is_read_and_the_real_environment_wins(monkeypatch, tmp_path):
+    config = tmp_path / "gunicorn.conf.py"
+    shutil.copy(CONFIG, config)
+    (tmp_path / ".env").write_text("PORT=9123\nWEB_CONCURRENCY=5\n")
+    loaded = load(monkeypatch, config, DJANGO_READ_DOT_ENV_FILE="true", WEB_CONCURRENCY="2")
+    assert loaded["bind"] == ["127.0.0.1:9123"]
+    assert loaded["workers"] == 2
 
 
 def test_gunicorn_accepts_the_configuration():

@@ -104,6 +104,8 @@ def test_default_database_is_the_embedded_sqlite_file():
         ("DJANGO_LOG_FORMAT", "xml", "DJANGO_LOG_FORMAT must be one of: json, text"),
         ("DJANGO_LOG_LEVEL", "LOUD", "DJANGO_LOG_LEVEL must be one of"),
         ("DJANGO_SECURE_PROXY_SSL_HEADER", "X_PROTO", "DJANGO_SECURE_PROXY_SSL_HEADER must be"),
+        ("EMAIL_URL", "bogus://mail", "Environment variable EMAIL_URL has an unknown scheme"),
+        ("DJANGO_TIME_ZONE", "Mars/Olympus", "DJANGO_TIME_ZONE is not a known time zone"),
     ],
 )
 def test_invalid_values_stop_startup_naming_the_variable(variable, value, message):
@@ -116,3 +118,22 @@ def test_invalid_values_stop_startup_naming_the_variable(variable, value, messag
 def test_time_zone_follows_the_environment():
     overridden = load_settings(["TIME_ZONE"], {**PRODUCTION_ENV, "DJANGO_TIME_ZONE": "Asia/Tokyo"})
     assert overridden["TIME_ZONE"] == "Asia/Tokyo"
+
+
+def test_lists_are_stripped_and_log_level_is_case_insensitive():
+    env = {
+        **PRODUCTION_ENV,
+        "DJANGO_ALLOWED_HOSTS": "a.example.org, b.example.org ,",
+        "DJANGO_LOG_LEVEL": "warning",
+    }
+    values = load_settings(["ALLOWED_HOSTS", "LOG_LEVEL"], env)
+    assert values["ALLOWED_HOSTS"] == ["a.example.org", "b.example.org"]
+    assert values["LOG_LEVEL"] == "WARNING"
+
+
+def test_email_url_configures_the_mail_backend():
+    env = {**PRODUCTION_ENV, "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587"}
+    values = load_settings(["EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_USE_TLS"], env)
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
+    assert (values["EMAIL_HOST"], values["EMAIL_PORT"]) == ("smtp.example.org", 587)
+    assert values["EMAIL_USE_TLS"] is True
