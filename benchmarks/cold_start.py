@@ -107,7 +107,7 @@ def time_to_first_200(project_dir, venv, env_for_port=None):
     """
     port = bakery.free_port()
     env = env_for_port(port) if env_for_port else None
-    log = Path(project_dir) / "gunicorn.log"
+    log = bakery.gunicorn_log(project_dir, port)
     start = time.perf_counter()
     with bakery.gunicorn(project_dir, venv, env=env, workers=1, port=port) as (base_url, process):
         try:

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -138,9 +139,18 @@ def wait_for_http(url, timeout=30.0, process=None):
         time.sleep(0.02)
 
 
+def gunicorn_log(project_dir, port):
+    """Where ``gunicorn()`` writes the output of the server on ``port``."""
+    return Path(project_dir) / f"gunicorn-{port}.log"
+
+
 @contextlib.contextmanager
-def gunicorn(project_dir, venv, env=None, workers=1, port=None):
-    """Serve ``project_dir`` with gunicorn on 127.0.0.1; yield (base_url, process)."""
+def gunicorn(project_dir, venv, env=None, workers=1, port=None, cpus=None):
+    """Serve ``project_dir`` with gunicorn on 127.0.0.1; yield (base_url, process).
+
+    ``cpus`` (e.g. "0") pins the server to those cores with taskset, so a load
+    generator pinned elsewhere does not compete with it (benchmarks).
+    """
     port = port or free_port()
     process_env = clean_env(
         **PRODUCTION_ENV,
@@ -150,9 +160,10 @@ def gunicorn(project_dir, venv, env=None, workers=1, port=None):
         DJANGO_SECURE_SSL_REDIRECT="false",
         **(env or {}),
     )
-    log = open(Path(project_dir) / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
+    log = open(gunicorn_log(project_dir, port), "w")  # noqa: SIM115 (closed below)
+    pin = ["taskset", "-c", cpus] if cpus and shutil.which("taskset") else []
     process = subprocess.Popen(
-        [venv.bin / "gunicorn", "config.wsgi"],
+        [*pin, venv.bin / "gunicorn", "config.wsgi"],
         cwd=project_dir,
         env=process_env,
         stdout=log,

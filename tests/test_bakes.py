@@ -69,8 +69,11 @@ def test_unselected_options_leave_nothing_behind(baked, name):
     answers = {**bakery_defaults(), **bake.answers}
     project = bake.path
     slug = answers["project_slug"]
-    everything = "\n".join(
-        text for path, text in text_files(project) if path.name != ".cruft.json"
+    # The platform's guid app always ships SentryIntegration (its public API);
+    # the project's own files mention Sentry only when it was chosen.
+    configuration = "\n".join(
+        (project / name).read_text()
+        for name in ("pyproject.toml", "config/settings.py", ".env.example", "README.md")
     ).lower()
 
     docker_files = ["Dockerfile", ".dockerignore", "compose.yaml", "bin/docker-entrypoint.sh"]
@@ -81,7 +84,8 @@ def test_unselected_options_leave_nothing_behind(baked, name):
     assert ('"' + slug + '.example"' in (project / "config/settings.py").read_text()) is answers[
         "include_example"
     ]
-    assert ("sentry" in everything) is answers["use_sentry"]
+    assert ("sentry" in configuration) is answers["use_sentry"]
+    assert (project / "tests/test_sentry.py").exists() is answers["use_sentry"]
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     license_file = project / "LICENSE"
@@ -113,6 +117,19 @@ def test_answers_reach_the_project(baked, name):
     assert (project / answers["project_slug"] / "__init__.py").exists()
     readme = (project / "README.md").read_text()
     assert readme.startswith(f"# {answers['project_name']}\n")
+
+
+@pytest.mark.parametrize("name", entries("custom-answers"))
+def test_platform_modules_never_name_the_project(baked, name):
+    """Platform apps are shared by every project: relative imports only, no slug."""
+    bake = baked(name)
+    slug = bake.answers["project_slug"]
+    platform = bake.path / slug / "platform"
+    assert (platform / "guid" / "apps.py").exists()
+    naming = [
+        str(path.relative_to(bake.path)) for path, text in text_files(platform) if slug in text
+    ]
+    assert not naming, f"platform modules mention {slug!r}: {naming}"
 
 
 @pytest.mark.parametrize("name", entries())
@@ -154,3 +171,28 @@ def test_generated_test_suite_passes(baked, name):
     result = bake.run(bake.venv.python, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert re.search(r"\d+ passed", result.stdout)
     assert "skipped" not in result.stdout
+
+
+ENV_READ = re.compile(r"""(?:env\.\w+|_int|_bool|os\.environ\.get)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
+
+
+@pytest.mark.parametrize("name", entries("defaults"))
+def test_every_environment_variable_is_documented(baked, name):
+    """Each variable the settings or gunicorn read is in README, .env.example and docs/."""
+    project = baked(name).path
+    sources = (project / "config/settings.py").read_text() + (
+        project / "gunicorn.conf.py"
+    ).read_text()
+    variables = set(ENV_READ.findall(sources))
+    assert {"DJANGO_SECRET_KEY", "DATABASE_URL", "PORT", "GUNICORN_TIMEOUT"} <= variables
+    documents = {
+        "README.md": (project / "README.md").read_text(),
+        ".env.example": (project / ".env.example").read_text(),
+        "docs/configuration.md": (bakery.TEMPLATE_DIR / "docs/configuration.md").read_text(),
+    }
+    missing = {
+        document: sorted(v for v in variables if v not in text)
+        for document, text in documents.items()
+        if any(v not in text for v in variables)
+    }
+    assert not missing, f"undocumented environment variables: {missing}"

@@ -2,6 +2,7 @@
 
 import re
 import urllib.request
+import uuid
 
 import pytest
 
@@ -18,10 +19,15 @@ def test_fresh_install_then_gunicorn_serves_admin_and_static_files(tmp_path):
     bakery.run([venv.python, "manage.py", "migrate", "--noinput"], cwd=project, env=env)
     bakery.run([venv.python, "manage.py", "collectstatic", "--noinput"], cwd=project, env=env)
 
+    correlation_id = uuid.uuid4().hex
     with bakery.gunicorn(project, venv, workers=1) as (base_url, process):
         bakery.wait_for_http(f"{base_url}/admin/login/", process=process)
-        with urllib.request.urlopen(f"{base_url}/admin/login/", timeout=10) as response:
+        login = urllib.request.Request(
+            f"{base_url}/admin/login/", headers={"Correlation-ID": correlation_id}
+        )
+        with urllib.request.urlopen(login, timeout=10) as response:
             assert response.status == 200
+            assert response.headers["Correlation-ID"] == correlation_id
             page = response.read().decode()
         stylesheet = re.search(r'href="(/static/admin/css/[^"]+\.css)"', page).group(1)
         assert re.search(r"\.[0-9a-f]{12}\.css$", stylesheet), "manifest (hashed) name expected"
@@ -30,3 +36,11 @@ def test_fresh_install_then_gunicorn_serves_admin_and_static_files(tmp_path):
             assert response.status == 200
             assert "immutable" in response.headers["Cache-Control"]
             assert response.headers["Content-Encoding"] == "gzip"
+    # gunicorn's access log line for the login page carries the request's id.
+    access_log = bakery.gunicorn_log(project, base_url.rsplit(":", 1)[1]).read_text()
+    [line] = [
+        line
+        for line in access_log.splitlines()
+        if "GET /admin/login/" in line and "200" in line and correlation_id in line
+    ]
+    assert f"correlation_id={correlation_id}" in line

@@ -21,6 +21,9 @@ from sentry_sdk.integrations.logging import LoggingIntegration
 {%- endif %}
 
 from config.environment import StrictEnv
+{%- if cookiecutter.use_sentry %}
+from {{ cookiecutter.project_slug }}.platform.guid.integrations import SentryIntegration
+{%- endif %}
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = StrictEnv()
@@ -57,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "{{ cookiecutter.project_slug }}.platform.guid",
     "{{ cookiecutter.project_slug }}.users",
 {%- if cookiecutter.include_example %}
     "{{ cookiecutter.project_slug }}.example",
@@ -64,6 +68,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every other middleware and its log lines already see the id.
+    "{{ cookiecutter.project_slug }}.platform.guid.middleware.guid_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -101,8 +107,9 @@ DATABASES = {
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DJANGO_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded default is shared by the web process and the worker: WAL and a
-    # busy timeout let them write without "database is locked" errors.
+    # The embedded default is shared by every process (web workers, commands and,
+    # when the project has one, the task worker): WAL and a busy timeout let them
+    # write side by side without "database is locked" errors.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -144,7 +151,7 @@ if ADMIN_URL.startswith("/") or not ADMIN_URL.endswith("/"):
 # --- Internationalisation ---------------------------------------------------
 
 LANGUAGE_CODE = env.str("DJANGO_LANGUAGE_CODE", default="en-us")
-TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="{{ cookiecutter.timezone }}")
+TIME_ZONE = env.time_zone("DJANGO_TIME_ZONE", default="{{ cookiecutter.timezone }}")
 USE_I18N = True
 USE_TZ = True
 
@@ -195,21 +202,46 @@ globals().update(
 DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default="{{ cookiecutter.email }}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- Correlation ids (platform/guid) ----------------------------------------
+
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "Correlation-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "EXPOSE_HEADER": True,
+{%- if cookiecutter.use_sentry %}
+    "INTEGRATIONS": [SentryIntegration()],
+{%- else %}
+    "INTEGRATIONS": [],
+{%- endif %}
+    "IGNORE_URLS": [],
+    "UUID_FORMAT": "hex",
+}
+
 # --- Logging ----------------------------------------------------------------
 
-LOG_LEVEL = env.choice(
-    "DJANGO_LOG_LEVEL", {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}, default="INFO"
-)
+LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
+LOG_LEVEL = env.choice("DJANGO_LOG_LEVEL", LOG_LEVELS, default="INFO", upper=True)
 LOG_FORMAT = env.choice("DJANGO_LOG_FORMAT", {"text", "json"}, default="text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "text": {"format": "%(asctime)s %(levelname)-8s %(name)s %(message)s"},
+        "text": {
+            "format": "%(asctime)s %(levelname)-8s [%(correlation_id)s] %(name)s %(message)s",
+        },
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            "format": "%(levelname)s %(name)s %(correlation_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",  # ISO 8601, UTC
+        },
+    },
+    "filters": {
+        # Every line carries the request's (or task's, or command's) correlation id.
+        "correlation_id": {
+            "()": "{{ cookiecutter.project_slug }}.platform.guid.CorrelationId",
+            "default": "-" if LOG_FORMAT == "text" else None,
         },
     },
     "handlers": {
@@ -217,10 +249,14 @@ LOGGING = {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": LOG_FORMAT,
+            "filters": ["correlation_id"],
         },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Through the root handler only: Django's own DEBUG-time console handler
+        # would print every django.* line a second time.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
     },
 }

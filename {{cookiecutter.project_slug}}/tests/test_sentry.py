@@ -2,7 +2,9 @@
 
 import gzip
 import json
+import re
 import threading
+import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -61,6 +63,36 @@ def test_logged_errors_become_sentry_events(sentry_endpoint):
     assert event["logentry"]["message"] == "payment provider unreachable"
     assert event["environment"] == "staging"
     assert event["release"] == "service@9.9.9"
+    # Outside a request the event carries the process's own correlation id.
+    assert re.fullmatch(r"[0-9a-f]{32}", event["tags"]["transaction_id"])
+
+
+def test_errors_raised_in_a_request_are_tagged_with_its_correlation_id(sentry_endpoint):
+    port = sentry_endpoint.server_address[1]
+    value = uuid.uuid4().hex
+    code = (
+        "import django, sentry_sdk; django.setup()\n"
+        "from django.test import Client, override_settings\n"
+        "with override_settings(ROOT_URLCONF='tests.urls', ALLOWED_HOSTS=['testserver']):\n"
+        "    client = Client(raise_request_exception=False)\n"
+        f"    headers = {json.dumps({'Correlation-ID': value})}\n"
+        "    response = client.get('/boom/', secure=True, headers=headers)\n"
+        "    assert response.status_code == 500, response.status_code\n"
+        "sentry_sdk.flush(timeout=10)\n"
+    )
+    env = {**PRODUCTION_ENV, "SENTRY_DSN": f"http://publickey@127.0.0.1:{port}/1"}
+    result = run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    crashes = [
+        event
+        for event in sentry_endpoint.events
+        if any(
+            exc["type"] == "RuntimeError" for exc in event.get("exception", {}).get("values", [])
+        )
+    ]
+    assert crashes, sentry_endpoint.events
+    for event in crashes:
+        assert event["tags"]["transaction_id"] == value
 
 
 def test_sentry_stays_off_without_a_dsn(sentry_endpoint):

@@ -1,0 +1,172 @@
+"""Loopback load against a baked project under gunicorn: shared by the throughput benchmarks.
+
+Why it is built this way:
+
+* A variant is the same baked project with some middleware removed (through
+  ``BENCH_DROP_MIDDLEWARE``), so "with" and "without" differ by exactly the
+  piece being measured: same code, same settings, same gunicorn.
+* Both variants are served at once on two ports, each by one sync worker,
+  and the load alternates between them run by run (A B, B A, ...). Only one
+  is loaded at a time; servers are pinned to the first core and the load
+  generator to the second (taskset), so they never compete for one;
+  alternating cancels drift.
+* wrk is the load generator when installed (Debian package ``wrk``); without it
+  a Python client in a separate process does the same job, more slowly, and the
+  row says which one measured.
+
+This module registers no benchmark of its own.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+from contextlib import ExitStack
+from dataclasses import dataclass
+
+from .common import bakery
+
+# A settings module that is also the URLconf: the project's settings, one
+# trivial view, and middleware dropped by name for the "without" variant.
+BENCH_SITE = textwrap.dedent(
+    '''
+    """Benchmark-only settings and URLconf (written by benchmarks/load.py)."""
+
+    import os
+
+    from django.http import HttpResponse
+    from django.urls import path
+
+    from config.settings import *  # noqa: F403
+    from config.settings import MIDDLEWARE
+
+    ROOT_URLCONF = "benchsite"
+    _dropped = [name for name in os.environ.get("BENCH_DROP_MIDDLEWARE", "").split(",") if name]
+    MIDDLEWARE = [m for m in MIDDLEWARE if not any(m.endswith(name) for name in _dropped)]
+
+
+    def trivial(request):
+        return HttpResponse(b"ok", content_type="text/plain")
+
+
+    urlpatterns = [path("trivial/", trivial)]
+    '''
+)
+
+WRK_DURATION = 4
+SERVER_CPU, CLIENT_CPU = "0", "1"
+PYTHON_CLIENT = textwrap.dedent(
+    """
+    import http.client, json, sys, threading, time
+    host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    seconds, connections = float(sys.argv[4]), int(sys.argv[5])
+    latencies, lock, stop = [], threading.Lock(), time.monotonic() + seconds
+    def worker():
+        mine = []
+        while time.monotonic() < stop:
+            start = time.perf_counter()
+            conn = http.client.HTTPConnection(host, port, timeout=10)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            conn.close()
+            mine.append(time.perf_counter() - start)
+        with lock:
+            latencies.extend(mine)
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    [t.start() for t in threads]; [t.join() for t in threads]
+    latencies.sort()
+    print(json.dumps({"requests": len(latencies), "seconds": seconds,
+                      "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)]}))
+    """
+)
+
+
+@dataclass
+class Measurement:
+    rps: float
+    p99_ms: float
+
+
+def prepare(project, venv):
+    """Write the benchmark settings, migrate and collect static files once."""
+    (project / "benchsite.py").write_text(BENCH_SITE)
+    env = bakery.clean_env(**bakery.PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="benchsite")
+    bakery.run([venv.python, "manage.py", "migrate", "--noinput"], cwd=project, env=env)
+    bakery.run(
+        [venv.python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=project,
+        env=env,
+    )
+
+
+def generator_name():
+    return "wrk" if shutil.which("wrk") else "python client"
+
+
+def _to_ms(number, unit):
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def measure(url, seconds=WRK_DURATION, connections=2):
+    """Load ``url`` for ``seconds``; bounded in time, loopback only."""
+    assert url.startswith("http://127.0.0.1:"), url
+    pin = ["taskset", "-c", CLIENT_CPU] if shutil.which("taskset") else []
+    if shutil.which("wrk"):
+        output = subprocess.run(
+            [*pin, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 30,
+            check=True,
+        ).stdout
+        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+        number, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+        if errors:
+            raise AssertionError(f"{errors.group(1)} failed responses from {url}")
+        return Measurement(rps, _to_ms(number, unit))
+    host, port_path = url[len("http://") :].split(":", 1)
+    port, path = port_path.split("/", 1)
+    output = subprocess.run(
+        [*pin, sys.executable, "-c", PYTHON_CLIENT, host, port, "/" + path, str(seconds), "4"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+        check=True,
+    ).stdout
+    result = json.loads(output)
+    return Measurement(result["requests"] / result["seconds"], result["p99"] * 1000)
+
+
+def compare(ctx, project, venv, variants, path, rounds):
+    """Serve every variant (name -> middleware to drop) and alternate load between them.
+
+    Returns name -> list of Measurement, one per round.
+    """
+    results = {name: [] for name in variants}
+    with ExitStack() as stack:
+        urls = {}
+        for name, dropped in variants.items():
+            env = {"DJANGO_SETTINGS_MODULE": "benchsite", "BENCH_DROP_MIDDLEWARE": dropped}
+            # No access log lines and no worker recycling: a recycle every
+            # GUNICORN_MAX_REQUESTS requests would dominate the p99.
+            env.update(GUNICORN_ACCESS_LOG="/dev/null", GUNICORN_MAX_REQUESTS="0")
+            base_url, process = stack.enter_context(
+                bakery.gunicorn(project, venv, env=env, workers=1, cpus=SERVER_CPU)
+            )
+            bakery.wait_for_http(base_url + path, process=process)
+            urls[name] = base_url + path
+        for url in urls.values():  # warm-up: imports, first-request work
+            for _ in range(50):
+                urllib.request.urlopen(url, timeout=10).read()
+        order = list(variants)
+        for round_number in range(rounds):
+            for name in order if round_number % 2 == 0 else list(reversed(order)):
+                ctx.log(f"  round {round_number + 1}/{rounds}: {name}")
+                results[name].append(measure(urls[name]))
+                time.sleep(0.2)
+    return results

@@ -1,0 +1,30 @@
+"""The contract every integration follows (the same as django-guid's)."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+class Integration:
+    """Base class of integrations listed in ``DJANGO_GUID['INTEGRATIONS']``.
+
+    ``setup()`` runs once when the configuration is loaded (at startup),
+    ``run(guid, **kwargs)`` before the view of every request that has an id, and
+    ``cleanup(**kwargs)`` after it. ``run`` and ``cleanup`` must accept
+    ``**kwargs``: the middleware passes ``request`` (and ``response`` to
+    ``cleanup``), and may pass more in the future. Both are checked at startup.
+    """
+
+    identifier = None
+
+    def __init__(self):
+        if self.identifier is None:
+            raise ImproperlyConfigured("`identifier` cannot be None")
+
+    def setup(self):
+        """Validate dependencies and prepare; runs once, at startup."""
+
+    def run(self, guid, **kwargs):
+        """Runs before the view, with the request's correlation id."""
+        raise ImproperlyConfigured(f"The integration `{self.identifier}` is missing a `run` method")
+
+    def cleanup(self, **kwargs):
+        """Runs after the view (also when it raised)."""

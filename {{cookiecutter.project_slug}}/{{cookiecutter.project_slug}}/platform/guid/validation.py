@@ -1,0 +1,52 @@
+"""Which incoming correlation ids are accepted.
+
+The id ends up in log lines and response headers, so whatever the settings,
+only short, visible ASCII is ever taken from a client: anything else (CR/LF,
+control characters, non-ASCII, very long values) could forge log lines or
+split headers. With VALIDATE_GUID on, the value must also be a UUID in one of
+its usual spellings, or have the shape this service generates itself (so ids
+shortened with UUID_LENGTH survive a hop between two services).
+"""
+
+import re
+import uuid
+
+MAX_LENGTH = 128
+VISIBLE_ASCII = re.compile(r"[\x21-\x7e]+")
+HEX = frozenset("0123456789abcdefABCDEF")
+DASHED_SHAPE = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx"
+
+
+def is_safe(value):
+    """Short, visible ASCII only: no spaces, control characters or line breaks."""
+    return 0 < len(value) <= MAX_LENGTH and VISIBLE_ASCII.fullmatch(value) is not None
+
+
+def is_uuid(value):
+    """Any usual spelling: hex, dashed, upper case, {braced} or urn:uuid: prefixed."""
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def has_generated_shape(value, config):
+    """Whether ``value`` looks like an id this service generates (format and length)."""
+    if len(value) != config.uuid_length:
+        return False
+    if config.uuid_format == "hex":
+        return set(value) <= HEX
+    return all(
+        (char == "-") if shape == "-" else (char in HEX)
+        for char, shape in zip(value, DASHED_SHAPE, strict=False)
+    )
+
+
+def accept(value, config):
+    """Return ``value`` if it may be used as the correlation id, else None."""
+    if not value or not is_safe(value):
+        return None
+    if not config.validate or is_uuid(value) or has_generated_shape(value, config):
+        return value
+    return None
