@@ -29,7 +29,7 @@ demo: install ## Bake ./demo with the defaults, install, migrate and run it on 1
 	rm -rf $(DEMO) .cache/demo-bake
 	$(BIN)/cookiecutter --no-input --output-dir .cache/demo-bake .
 	mv .cache/demo-bake/* $(DEMO) && rm -rf .cache/demo-bake
-	$(MAKE) -C $(DEMO) install migrate
+	$(MAKE) -C $(DEMO) install migrate version-json
 	@if [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
 	    cd $(DEMO) && .venv/bin/python manage.py createsuperuser --noinput \
 	        --username "$${DJANGO_SUPERUSER_USERNAME:-admin}" \
@@ -41,7 +41,9 @@ demo: install ## Bake ./demo with the defaults, install, migrate and run it on 1
 	fi
 	@echo ""
 	@echo "Serving the demo (Ctrl-C stops everything):"
-	@echo "  admin  http://127.0.0.1:8000/admin/"
+	@echo "  admin      http://127.0.0.1:8000/admin/"
+	@echo "  version    http://127.0.0.1:8000/__version__"
+	@echo "  heartbeat  http://127.0.0.1:8000/__heartbeat__"
 	@echo ""
 	$(MAKE) -C $(DEMO) start
 

@@ -23,14 +23,8 @@ def guid_overhead(ctx):
     load.prepare(project, venv)
     generator = load.generator_name()
     ctx.log(f"guid: {rounds} alternating {load.WRK_DURATION}s runs per variant ({generator})")
-    runs = load.compare(
-        ctx,
-        project,
-        venv,
-        {"with": "", "without": "guid_middleware"},
-        "/trivial/",
-        rounds,
-    )
+    variants = {"with": ("", "/trivial/"), "without": ("guid_middleware", "/trivial/")}
+    runs = load.compare(ctx, project, venv, variants, rounds)
     with_rps = [m.rps for m in runs["with"]]
     without_rps = [m.rps for m in runs["without"]]
     with_p99 = [m.p99_ms for m in runs["with"]]

@@ -142,15 +142,20 @@ def measure(url, seconds=WRK_DURATION, connections=2):
     return Measurement(result["requests"] / result["seconds"], result["p99"] * 1000)
 
 
-def compare(ctx, project, venv, variants, path, rounds):
-    """Serve every variant (name -> middleware to drop) and alternate load between them.
+def compare(ctx, project, venv, variants, rounds):
+    """Serve the variants and alternate load between them, round by round.
 
-    Returns name -> list of Measurement, one per round.
+    ``variants`` maps a name to (middleware to drop, comma-separated; path to
+    load). Variants dropping the same middleware share one server. Returns
+    name -> list of Measurement, one per round.
     """
     results = {name: [] for name in variants}
     with ExitStack() as stack:
-        urls = {}
-        for name, dropped in variants.items():
+        servers, urls = {}, {}
+        for name, (dropped, path) in variants.items():
+            if dropped in servers:
+                urls[name] = servers[dropped] + path
+                continue
             env = {"DJANGO_SETTINGS_MODULE": "benchsite", "BENCH_DROP_MIDDLEWARE": dropped}
             # No access log lines and no worker recycling: a recycle every
             # GUNICORN_MAX_REQUESTS requests would dominate the p99.
@@ -159,6 +164,7 @@ def compare(ctx, project, venv, variants, path, rounds):
                 bakery.gunicorn(project, venv, env=env, workers=1, cpus=SERVER_CPU)
             )
             bakery.wait_for_http(base_url + path, process=process)
+            servers[dropped] = base_url
             urls[name] = base_url + path
         for url in urls.values():  # warm-up: imports, first-request work
             for _ in range(50):

@@ -23,7 +23,13 @@ SLUG = ANSWERS["project_slug"]
 
 # option is off -> paths (relative to the project root) that belong to it only.
 UNSELECTED = {
-    "use_docker": ["Dockerfile", ".dockerignore", "compose.yaml", "bin/docker-entrypoint.sh"],
+    "use_docker": [
+        "Dockerfile",
+        ".dockerignore",
+        "compose.yaml",
+        "bin/docker-entrypoint.sh",
+        "bin/healthcheck.py",
+    ],
     "ci_github": [".github"],
     "use_sentry": ["tests/test_sentry.py"],
     "include_example": [f"{SLUG}/example", "tests/test_example.py"],

@@ -153,12 +153,14 @@ def gunicorn(project_dir, venv, env=None, workers=1, port=None, cpus=None):
     """
     port = port or free_port()
     process_env = clean_env(
-        **PRODUCTION_ENV,
-        HOST="127.0.0.1",
-        PORT=str(port),
-        WEB_CONCURRENCY=str(workers),
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        **(env or {}),
+        **{
+            **PRODUCTION_ENV,
+            "DJANGO_SECURE_SSL_REDIRECT": "false",
+            **(env or {}),
+            "HOST": "127.0.0.1",
+            "PORT": str(port),
+            "WEB_CONCURRENCY": str(workers),
+        }
     )
     log = open(gunicorn_log(project_dir, port), "w")  # noqa: SIM115 (closed below)
     pin = ["taskset", "-c", cpus] if cpus and shutil.which("taskset") else []

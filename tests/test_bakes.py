@@ -76,7 +76,13 @@ def test_unselected_options_leave_nothing_behind(baked, name):
         for name in ("pyproject.toml", "config/settings.py", ".env.example", "README.md")
     ).lower()
 
-    docker_files = ["Dockerfile", ".dockerignore", "compose.yaml", "bin/docker-entrypoint.sh"]
+    docker_files = [
+        "Dockerfile",
+        ".dockerignore",
+        "compose.yaml",
+        "bin/docker-entrypoint.sh",
+        "bin/healthcheck.py",
+    ]
     for relative in docker_files:
         assert (project / relative).exists() is answers["use_docker"], relative
     assert (project / ".github/workflows/ci.yml").exists() is (answers["ci"] == "github")

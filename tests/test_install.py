@@ -1,6 +1,8 @@
 """The default bake installs into a brand-new virtualenv and serves under gunicorn."""
 
+import json
 import re
+import urllib.error
 import urllib.request
 import uuid
 
@@ -36,11 +38,45 @@ def test_fresh_install_then_gunicorn_serves_admin_and_static_files(tmp_path):
             assert response.status == 200
             assert "immutable" in response.headers["Cache-Control"]
             assert response.headers["Content-Encoding"] == "gzip"
+        first_port = base_url.rsplit(":", 1)[1]
     # gunicorn's access log line for the login page carries the request's id.
-    access_log = bakery.gunicorn_log(project, base_url.rsplit(":", 1)[1]).read_text()
+    access_log = bakery.gunicorn_log(project, first_port).read_text()
     [line] = [
-        line
-        for line in access_log.splitlines()
-        if "GET /admin/login/" in line and "200" in line and correlation_id in line
+        line for line in access_log.splitlines() if f"correlation_id={correlation_id}" in line
     ]
-    assert f"correlation_id={correlation_id}" in line
+    assert '"GET /admin/login/ HTTP/1.1" 200' in line
+
+    # Dockerflow through gunicorn with the production defaults (HTTPS redirect on):
+    # probes with an IP as Host answer, other paths keep their protection.
+    bakery.run([venv.python, "manage.py", "write_version_json"], cwd=project, env=env)
+    strict = {"DJANGO_SECURE_SSL_REDIRECT": "true", "DJANGO_ALLOWED_HOSTS": "service.example.com"}
+    with bakery.gunicorn(project, venv, env=strict) as (base_url, process):
+        bakery.wait_for_http(f"{base_url}/__lbheartbeat__", process=process)
+        for path in ("/__lbheartbeat__", "/__heartbeat__", "/__heartbeat__/"):
+            assert http_status(base_url + path, host="10.0.0.7:8000") == 200, path
+        assert http_status(base_url + "/admin/login/", host="10.0.0.7") == 400
+        assert http_status(base_url + "/admin/login/", host="service.example.com") == 301
+        assert http_status(base_url + "/__version__", host="service.example.com") == 301
+        port = base_url.rsplit(":", 1)[1]
+        healthcheck = bakery.clean_env(PORT=port)
+        bakery.run([venv.python, project / "bin/healthcheck.py"], cwd=project, env=healthcheck)
+    with bakery.gunicorn(project, venv) as (base_url, process):
+        bakery.wait_for_http(f"{base_url}/__version__", process=process)
+        with urllib.request.urlopen(f"{base_url}/__version__", timeout=10) as response:
+            version = json.load(response)
+    assert set(version) == {"source", "version", "commit", "build"}
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def http_status(url, host):
+    """The status of a GET with this Host header, redirects not followed."""
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(urllib.request.Request(url, headers={"Host": host}), timeout=10) as r:
+            return r.status
+    except urllib.error.HTTPError as error:
+        return error.code

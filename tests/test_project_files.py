@@ -25,6 +25,9 @@ def test_dockerfile_passes_hadolint(baked):
     assert "\nUSER app\n" in dockerfile
     assert 'ENTRYPOINT ["/app/bin/docker-entrypoint.sh"]' in dockerfile
     assert 'CMD ["web"]' in dockerfile
+    assert "HEALTHCHECK" in dockerfile and "/app/bin/healthcheck.py" in dockerfile
+    assert "__lbheartbeat__" in (project / "bin/healthcheck.py").read_text()
+    assert "manage.py write_version_json" in dockerfile
 
 
 @pytest.mark.xdist_group("defaults")
@@ -65,7 +68,11 @@ def test_compose_file_is_consistent(baked):
     web = services["web"]
     assert web["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     assert web["environment"]["DATABASE_URL"].startswith("postgres://")
-    assert "healthcheck" in services["db"] and "healthcheck" in services["redis"]
+    long_running = [name for name, service in services.items() if service.get("restart") != "no"]
+    assert {"web", "db", "redis"} <= set(long_running)
+    for name in long_running:
+        assert "healthcheck" in services[name], f"{name} has no healthcheck"
+    assert "/app/bin/healthcheck.py" in services["web"]["healthcheck"]["test"]
 
 
 @pytest.mark.xdist_group("defaults")
@@ -82,5 +89,6 @@ def test_github_workflow_runs_every_check_against_postgresql(baked):
         "check --deploy --fail-level WARNING",
         "makemigrations --check --dry-run",
         "pytest",
+        "manage.py write_version_json",
     ):
         assert expected in commands

@@ -7,6 +7,7 @@ wrong. A service should refuse to start instead, with a message an operator can
 act on.
 """
 
+import math
 import zoneinfo
 
 import environ
@@ -28,6 +29,12 @@ class StrictEnv(environ.Env):
             if word in FALSE_WORDS:
                 return False
             raise ValueError("expected true/false, yes/no, on/off or 1/0")
+        if cast is float and isinstance(value, str):
+            # django-environ would strip letters ("3s" -> 3.0): be exact instead.
+            number = float(value)
+            if not math.isfinite(number):
+                raise ValueError(f"expected a finite number, got {value!r}")
+            return number
         return super().parse_value(value, cast)
 
     def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "{{ cookiecutter.project_slug }}.platform.guid",
+    "{{ cookiecutter.project_slug }}.platform.dockerflow",
     "{{ cookiecutter.project_slug }}.users",
 {%- if cookiecutter.include_example %}
     "{{ cookiecutter.project_slug }}.example",
@@ -70,6 +71,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every other middleware and its log lines already see the id.
     "{{ cookiecutter.project_slug }}.platform.guid.middleware.guid_middleware",
+    # One request.summary log line per request, health probes included.
+    "{{ cookiecutter.project_slug }}.platform.dockerflow.middleware.RequestSummaryMiddleware",
+    # Answers /__lbheartbeat__ and /__heartbeat__ before Host validation and the
+    # HTTPS redirect, which a load balancer's plain-HTTP, IP-addressed probe fails.
+    "{{ cookiecutter.project_slug }}.platform.dockerflow.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -188,6 +194,9 @@ if _proxy_ssl_header:
             "e.g. HTTP_X_FORWARDED_PROTO,https."
         )
     SECURE_PROXY_SSL_HEADER = _proxy_ssl_header
+# The health probes stay reachable over plain HTTP even if HealthCheckMiddleware
+# is ever moved below SecurityMiddleware.
+SECURE_REDIRECT_EXEMPT = [r"^__(lb)?heartbeat__/?$"]
 # Submitting a domain to the browsers' HSTS preload list is a deliberate,
 # hard-to-undo decision, so it is off by default and its reminder is silenced.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
@@ -218,6 +227,25 @@ DJANGO_GUID = {
     "UUID_FORMAT": "hex",
 }
 
+# --- Dockerflow (platform/dockerflow) ---------------------------------------
+
+_checks = "{{ cookiecutter.project_slug }}.platform.dockerflow.checks"
+DOCKERFLOW_CHECKS = [f"{_checks}.check_database_connected", f"{_checks}.check_migrations_applied"]
+if REDIS_URL:
+    DOCKERFLOW_CHECKS.append(f"{_checks}.check_cache_connected")
+DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE = env.int(
+    "DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE", default=500
+)
+DOCKERFLOW_CHECK_TIMEOUT = env.float("DOCKERFLOW_CHECK_TIMEOUT", default=3.0)
+# Unapplied migrations make the heartbeat "warning" (still 200) by default, so a
+# new release can pass its probes while `migrate` runs; set true to fail instead.
+DOCKERFLOW_MIGRATIONS_FAIL_HEARTBEAT = env.bool(
+    "DOCKERFLOW_MIGRATIONS_FAIL_HEARTBEAT", default=False
+)
+# Callers sending "Authorization: Bearer <token>" see the checks' messages.
+DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN = env.str("DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN", default="")
+DOCKERFLOW_SUMMARY_LOG_QUERYSTRING = env.bool("DOCKERFLOW_SUMMARY_LOG_QUERYSTRING", default=False)
+
 # --- Logging ----------------------------------------------------------------
 
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
@@ -230,11 +258,10 @@ LOGGING = {
         "text": {
             "format": "%(asctime)s %(levelname)-8s [%(correlation_id)s] %(name)s %(message)s",
         },
+        # Dockerflow's mozlog JSON, one object per line; the correlation id is in Fields.
         "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(levelname)s %(name)s %(correlation_id)s %(message)s",
-            "rename_fields": {"levelname": "level", "name": "logger"},
-            "timestamp": "time",  # ISO 8601, UTC
+            "()": "{{ cookiecutter.project_slug }}.platform.dockerflow.formatters.MozlogFormatter",
+            "logger_name": "{{ cookiecutter.project_slug }}",
         },
     },
     "filters": {
@@ -258,6 +285,7 @@ LOGGING = {
         # would print every django.* line a second time.
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        "request.summary": {"level": "INFO"},
     },
 }
 {%- if cookiecutter.use_sentry %}

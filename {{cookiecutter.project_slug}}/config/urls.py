@@ -6,8 +6,10 @@ well-known path keeps most scanners away from the login form.
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
+    # /__version__, /__heartbeat__, /__lbheartbeat__ (with or without a trailing slash)
+    path("", include("{{ cookiecutter.project_slug }}.platform.dockerflow.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
 ]

@@ -395,10 +395,11 @@ def test_json_log_lines_carry_the_request_id_and_none_once_it_finished():
     value = uuid.uuid4().hex
     result = run_python(LOG_A_REQUEST % value, PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
-    records = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    [in_view] = [r for r in records if r["message"] == "echo view answered"]
+    lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    fields = [line["Fields"] for line in lines]
+    [in_view] = [f for f in fields if f.get("msg") == "echo view answered"]
     assert in_view["correlation_id"] == value
-    [after] = [r for r in records if r["message"] == "after the request"]
+    [after] = [f for f in fields if f.get("msg") == "after the request"]
     assert after["correlation_id"] is None
 
 

@@ -1,4 +1,4 @@
-"""Log lines go to stdout: readable in development, one JSON object per line in production."""
+"""Log lines go to stdout: readable in development, mozlog JSON lines in production."""
 
 import json
 
@@ -10,14 +10,16 @@ LOG_A_LINE = (
 )
 
 
-def test_production_lines_are_json():
+def test_production_lines_are_mozlog_json():
     result = run_python(LOG_A_LINE, PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     record = json.loads(result.stdout.strip().splitlines()[-1])
-    assert record["message"] == "order A-1 shipped"
-    assert record["level"] == "WARNING"
-    assert record["logger"] == "service.test"
-    assert "time" in record
+    assert record["Fields"]["msg"] == "order A-1 shipped"
+    assert record["Severity"] == 4  # syslog's warning
+    assert record["Type"] == "service.test"
+    assert record["EnvVersion"] == "2.0"
+    assert isinstance(record["Timestamp"], int)
+    assert isinstance(record["Pid"], int)
 
 
 def test_development_lines_are_text():

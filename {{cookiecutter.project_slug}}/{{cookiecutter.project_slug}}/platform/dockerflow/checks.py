@@ -1,0 +1,96 @@
+"""Built-in health checks for the heartbeat, in Django's system check format.
+
+Each is a function ``(app_configs=None, **kwargs)`` returning a list of
+``django.core.checks`` messages, so it works both in the heartbeat and under
+``manage.py check --database default`` (they are registered with the
+``database`` tag, which plain ``manage.py check`` skips: a Docker build with no
+database still passes ``check --deploy``). Messages may contain hostnames and
+driver errors; the heartbeat only shows them to authorised callers.
+"""
+
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
+
+from . import conf
+
+
+def _aliases(kwargs):
+    return kwargs.get("databases") or [DEFAULT_DB_ALIAS]
+
+
+def check_database_connected(app_configs=None, **kwargs):
+    """E001: cannot connect; E002: connected but unusable; E003: misconfigured."""
+    messages = []
+    for alias in _aliases(kwargs):
+        try:
+            connection = connections[alias]
+            connection.ensure_connection()
+        except ImproperlyConfigured as exc:
+            messages.append(
+                checks.Error(f"Database {alias!r} is misconfigured: {exc}", id="dockerflow.E003")
+            )
+        except DatabaseError as exc:
+            messages.append(
+                checks.Error(
+                    f"Could not connect to database {alias!r}: {exc}", id="dockerflow.E001"
+                )
+            )
+        else:
+            if not connection.is_usable():
+                messages.append(
+                    checks.Error(
+                        f"Database connection {alias!r} is not usable", id="dockerflow.E002"
+                    )
+                )
+    return messages
+
+
+def check_migrations_applied(app_configs=None, **kwargs):
+    """W001 per unapplied migration (E004 in the heartbeat with
+    DOCKERFLOW_MIGRATIONS_FAIL_HEARTBEAT); I001 when the state cannot be read.
+
+    Under Django's check framework (``system_check=True``) it only ever warns:
+    ``migrate`` runs the checks before migrating, and must not refuse to apply
+    the very migrations it reports.
+    """
+    fail = conf.get("DOCKERFLOW_MIGRATIONS_FAIL_HEARTBEAT") and not kwargs.get("system_check")
+    level, code = (checks.Error, "dockerflow.E004") if fail else (checks.Warning, "dockerflow.W001")
+    messages = []
+    for alias in _aliases(kwargs):
+        try:
+            executor = MigrationExecutor(connections[alias])
+            plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except (ImproperlyConfigured, DatabaseError) as exc:
+            messages.append(
+                checks.Info(
+                    f"Could not read the migration state of {alias!r}: {exc}", id="dockerflow.I001"
+                )
+            )
+            continue
+        messages.extend(
+            level(f"Unapplied migration {migration.app_label}.{migration.name}", id=code)
+            for migration, _backwards in plan
+        )
+    return messages
+
+
+def check_cache_connected(app_configs=None, **kwargs):
+    """E005: a cache (e.g. Redis) cannot store and return a value."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    messages = []
+    for alias in settings.CACHES:
+        key = "dockerflow:heartbeat"
+        try:
+            cache = caches[alias]
+            cache.set(key, "ok", timeout=30)
+            if cache.get(key) != "ok":
+                raise RuntimeError("a value written was not read back")
+        except Exception as exc:
+            messages.append(
+                checks.Error(f"Cache {alias!r} is not working: {exc}", id="dockerflow.E005")
+            )
+    return messages
