@@ -13,7 +13,7 @@ from .common import Result, bakery, median, p99, register
 
 FULL_ROUNDS = 8
 QUICK_ROUNDS = 2
-TRIVIAL = "trivial view, same server"
+TRIVIAL = "trivial view, same project"
 NO_SUMMARY = "same project without RequestSummaryMiddleware"
 
 

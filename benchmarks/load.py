@@ -5,11 +5,10 @@ Why it is built this way:
 * A variant is the same baked project with some middleware removed (through
   ``BENCH_DROP_MIDDLEWARE``), so "with" and "without" differ by exactly the
   piece being measured: same code, same settings, same gunicorn.
-* Both variants are served at once on two ports, each by one sync worker,
-  and the load alternates between them run by run (A B, B A, ...). Only one
-  is loaded at a time; servers are pinned to the first core and the load
-  generator to the second (taskset), so they never compete for one;
-  alternating cancels drift.
+* Each measurement starts a fresh server (one sync worker) and the variants
+  alternate run by run (A B, B A, ...), which cancels drift and spreads each
+  process's own speed luck over both sides. Servers are pinned to the first
+  core and the load generator to the second (taskset), so they never compete.
 * wrk is the load generator when installed (Debian package ``wrk``); without it
   a Python client in a separate process does the same job, more slowly, and the
   row says which one measured.
@@ -23,9 +22,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-import time
 import urllib.request
-from contextlib import ExitStack
 from dataclasses import dataclass
 
 from .common import bakery
@@ -143,36 +140,37 @@ def measure(url, seconds=WRK_DURATION, connections=2):
 
 
 def compare(ctx, project, venv, variants, rounds):
-    """Serve the variants and alternate load between them, round by round.
+    """Serve each variant in turn and load it, round by round, alternating the order.
 
     ``variants`` maps a name to (middleware to drop, comma-separated; path to
-    load). Variants dropping the same middleware share one server. Returns
+    load). Every measurement gets a freshly started server: a process's own
+    luck (memory layout, hash seed, what an earlier load left behind) shifts
+    its speed by several percent, so reusing one process per variant would
+    bias the ratio; restarting spreads that luck over both sides. Returns
     name -> list of Measurement, one per round.
     """
     results = {name: [] for name in variants}
-    with ExitStack() as stack:
-        servers, urls = {}, {}
-        for name, (dropped, path) in variants.items():
-            if dropped in servers:
-                urls[name] = servers[dropped] + path
-                continue
-            env = {"DJANGO_SETTINGS_MODULE": "benchsite", "BENCH_DROP_MIDDLEWARE": dropped}
-            # No access log lines and no worker recycling: a recycle every
-            # GUNICORN_MAX_REQUESTS requests would dominate the p99.
-            env.update(GUNICORN_ACCESS_LOG="/dev/null", GUNICORN_MAX_REQUESTS="0")
-            base_url, process = stack.enter_context(
-                bakery.gunicorn(project, venv, env=env, workers=1, cpus=SERVER_CPU)
-            )
-            bakery.wait_for_http(base_url + path, process=process)
-            servers[dropped] = base_url
-            urls[name] = base_url + path
-        for url in urls.values():  # warm-up: imports, first-request work
-            for _ in range(50):
-                urllib.request.urlopen(url, timeout=10).read()
-        order = list(variants)
-        for round_number in range(rounds):
-            for name in order if round_number % 2 == 0 else list(reversed(order)):
-                ctx.log(f"  round {round_number + 1}/{rounds}: {name}")
-                results[name].append(measure(urls[name]))
-                time.sleep(0.2)
+    order = list(variants)
+    for round_number in range(rounds):
+        for name in order if round_number % 2 == 0 else list(reversed(order)):
+            dropped, path = variants[name]
+            ctx.log(f"  round {round_number + 1}/{rounds}: {name}")
+            results[name].append(_serve_and_measure(project, venv, dropped, path))
     return results
+
+
+def _serve_and_measure(project, venv, dropped, path):
+    env = {
+        "DJANGO_SETTINGS_MODULE": "benchsite",
+        "BENCH_DROP_MIDDLEWARE": dropped,
+        # No access log lines and no worker recycling: a recycle every
+        # GUNICORN_MAX_REQUESTS requests would dominate the p99.
+        "GUNICORN_ACCESS_LOG": "/dev/null",
+        "GUNICORN_MAX_REQUESTS": "0",
+    }
+    with bakery.gunicorn(project, venv, env=env, workers=1, cpus=SERVER_CPU) as (base, process):
+        url = base + path
+        bakery.wait_for_http(url, process=process)
+        for _ in range(200):  # warm-up: imports, first-request work, caches
+            urllib.request.urlopen(url, timeout=10).read()
+        return measure(url)
