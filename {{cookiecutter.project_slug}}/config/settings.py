@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "{{ cookiecutter.project_slug }}.platform.guid",
     "{{ cookiecutter.project_slug }}.platform.dockerflow",
+    "{{ cookiecutter.project_slug }}.platform.airlock",
     "{{ cookiecutter.project_slug }}.users",
 {%- if cookiecutter.include_example %}
     "{{ cookiecutter.project_slug }}.example",
@@ -76,6 +77,10 @@ MIDDLEWARE = [
     # Answers /__lbheartbeat__ and /__heartbeat__ before Host validation and the
     # HTTPS redirect, which a load balancer's plain-HTTP, IP-addressed probe fails.
     "{{ cookiecutter.project_slug }}.platform.dockerflow.middleware.HealthCheckMiddleware",
+    # Side effects enqueued while handling a request leave only if it succeeds,
+    # after its transaction commits. Above any middleware whose process_exception
+    # turns errors into responses.
+    "{{ cookiecutter.project_slug }}.platform.airlock.middleware.AirlockMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -245,6 +250,17 @@ DOCKERFLOW_MIGRATIONS_FAIL_HEARTBEAT = env.bool(
 # Callers sending "Authorization: Bearer <token>" see the checks' messages.
 DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN = env.str("DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN", default="")
 DOCKERFLOW_SUMMARY_LOG_QUERYSTRING = env.bool("DOCKERFLOW_SUMMARY_LOG_QUERYSTRING", default=False)
+
+# --- Airlock side effects (platform/airlock) --------------------------------
+
+_airlock = "{{ cookiecutter.project_slug }}.platform.airlock"
+AIRLOCK = {
+    # Effects run in this process after commit (no worker needed).
+    "EXECUTOR": f"{_airlock}.executors.sync.sync_executor",
+    "POLICY": f"{_airlock}.policies.AllowAll",
+    "SCOPE": f"{_airlock}.transaction_scope.DjangoScope",
+    "SCOPE_KWARGS": {},
+}
 
 # --- Logging ----------------------------------------------------------------
 

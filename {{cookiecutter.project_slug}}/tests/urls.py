@@ -5,12 +5,20 @@ import logging
 import random
 import time
 
-from django.http import JsonResponse, StreamingHttpResponse
+from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import path
 
 from .conftest import platform_module
 
 guid = platform_module("guid")
+airlock = platform_module("airlock")
+effects = []  # what the side effects enqueued by the views below did, in order
+
+
+def record_effect(label):
+    effects.append((label, guid.get_guid()))
+
+
 logger = logging.getLogger("tests.views")
 
 
@@ -52,7 +60,53 @@ def boom(request):
     raise RuntimeError("the view failed on purpose")
 
 
+def effect_then_status(request, status):
+    airlock.enqueue(record_effect, f"status {status}")
+    return HttpResponse(status=status)
+
+
+def effect_then_raise(request):
+    airlock.enqueue(record_effect, "raised")
+    raise RuntimeError("the view failed after enqueuing")
+
+
+def effect_then_rollback(request):
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            airlock.enqueue(record_effect, "rolled back")
+            with airlock.scope():
+                airlock.enqueue(record_effect, "inner, rolled back")
+            raise ValueError("undo")
+    except ValueError:
+        pass
+    airlock.enqueue(record_effect, "after rollback")
+    return HttpResponse(status=200)
+
+
+def failing_effect():
+    raise OSError("mail server down")
+
+
+def one_effect_fails(request):
+    airlock.enqueue(record_effect, "first")
+    airlock.enqueue(failing_effect)
+    airlock.enqueue(record_effect, "third")
+    return HttpResponse(status=201)
+
+
+async def async_effect(request):
+    airlock.enqueue(record_effect, "async")
+    return HttpResponse(status=int(request.GET.get("status", 200)))
+
+
 urlpatterns = [
+    path("effects/status/<int:status>/", effect_then_status),
+    path("effects/raise/", effect_then_raise),
+    path("effects/rollback/", effect_then_rollback),
+    path("effects/one-fails/", one_effect_fails),
+    path("effects/async/", async_effect),
     path("echo/", echo),
     path("slow/", slow_echo),
     path("async/", async_echo),

@@ -1,0 +1,94 @@
+"""Airlock: the middleware's cost on a request that enqueues nothing, and enqueue+flush per effect.
+
+Targets: the middleware costs under 3% of a trivial view's throughput (ratio >=
+0.97 against the same project without AirlockMiddleware), and enqueue+flush
+costs under 20 µs per effect before the executor. The per-effect cost is
+measured in a subprocess of the baked project: N effects enqueued in a
+DjangoScope outside any transaction and flushed to an executor that does
+nothing, for N = 1, 10 and 100, against the same loop without airlock
+(a plain call of the task) as baseline.
+"""
+
+import json
+
+from . import load
+from .common import Result, bakery, median, register
+
+FULL_ROUNDS = 8
+QUICK_ROUNDS = 2
+NO_AIRLOCK = "same project without AirlockMiddleware"
+
+PER_EFFECT = """
+import json, time, django
+django.setup()
+from django.apps import apps
+import importlib
+airlock = importlib.import_module(apps.get_app_config("airlock").module.__name__)
+
+def task(order_id):
+    pass
+
+def nothing(intent):
+    pass
+
+results = {}
+for n in (1, 10, 100):
+    rounds = max(200, 20000 // n)
+    best = None
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(rounds):
+            with airlock.scope(executor=nothing):
+                for i in range(n):
+                    airlock.enqueue(task, order_id=i)
+        per_effect = (time.perf_counter() - start) / (rounds * n)
+        best = per_effect if best is None else min(best, per_effect)
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for i in range(n):
+            task(order_id=i)
+    plain = (time.perf_counter() - start) / (rounds * n)
+    results[n] = [best * 1e6, plain * 1e6]
+print(json.dumps(results))
+"""
+
+
+@register("airlock")
+def airlock_benchmark(ctx):
+    """AirlockMiddleware's cost on a trivial view; enqueue+flush µs per effect (1/10/100)."""
+    rounds = ctx.repetitions(FULL_ROUNDS, QUICK_ROUNDS)
+    project = bakery.bake(ctx.tempdir("airlock-"))
+    venv = bakery.shared_venv(project)
+    load.prepare(project, venv)
+    env = bakery.clean_env(**bakery.PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="benchsite")
+    output = bakery.run([venv.python, "-c", PER_EFFECT], cwd=project, env=env).stdout
+    per_effect = json.loads(output.strip().splitlines()[-1])
+    rows = [
+        Result(
+            f"airlock.enqueue_flush_{n}_effects",
+            values[0],
+            "µs/effect",
+            values[1],
+            "a plain call of the task",
+            5,
+        )
+        for n, values in per_effect.items()
+    ]
+    ctx.log(f"airlock: {rounds} alternating rounds ({load.generator_name()})")
+    variants = {"with": ("", "/trivial/"), "without": ("AirlockMiddleware", "/trivial/")}
+    runs = load.compare(ctx, project, venv, variants, rounds)
+    with_rps = [m.rps for m in runs["with"]]
+    without_rps = [m.rps for m in runs["without"]]
+    rows.append(
+        Result(
+            "airlock.middleware_trivial_rps",
+            median(with_rps),
+            "req/s",
+            median(without_rps),
+            NO_AIRLOCK,
+            rounds,
+            with_rps,
+            without_rps,
+        )
+    )
+    return rows

@@ -1,0 +1,77 @@
+"""The AIRLOCK setting: defaults, validation, and the objects it names."""
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+PACKAGE = __package__
+DEFAULTS = {
+    "EXECUTOR": f"{PACKAGE}.executors.sync.sync_executor",
+    "POLICY": f"{PACKAGE}.policies.AllowAll",
+    "SCOPE": f"{PACKAGE}.transaction_scope.DjangoScope",
+    "SCOPE_KWARGS": {},
+}
+
+
+def get_setting(name):
+    return {**DEFAULTS, **getattr(settings, "AIRLOCK", {})}[name]
+
+
+def _load(name, value):
+    if not isinstance(value, str):
+        return value
+    try:
+        return import_string(value)
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"AIRLOCK['{name}']: cannot import {value!r} ({exc}).") from exc
+
+
+def get_executor():
+    executor = _load("EXECUTOR", get_setting("EXECUTOR"))
+    if not callable(executor):
+        raise ImproperlyConfigured("AIRLOCK['EXECUTOR'] must be a callable taking an Intent.")
+    return executor
+
+
+def get_policy():
+    """A policy for one scope: a class or factory is called each time (no shared state)."""
+    spec = _load("POLICY", get_setting("POLICY"))
+    is_factory = isinstance(spec, type) or (callable(spec) and not hasattr(spec, "allows"))
+    policy = spec() if is_factory else spec
+    if not (hasattr(policy, "allows") and hasattr(policy, "on_enqueue")):
+        raise ImproperlyConfigured(
+            "AIRLOCK['POLICY'] must name a policy (an object with on_enqueue() and allows()), "
+            "a policy class, or a factory returning one."
+        )
+    return policy
+
+
+def get_scope_class():
+    from .core import Scope
+
+    cls = _load("SCOPE", get_setting("SCOPE"))
+    if not (isinstance(cls, type) and issubclass(cls, Scope)):
+        raise ImproperlyConfigured("AIRLOCK['SCOPE'] must be a subclass of airlock's Scope.")
+    return cls
+
+
+def get_scope_kwargs():
+    kwargs = get_setting("SCOPE_KWARGS")
+    if not isinstance(kwargs, dict):
+        raise ImproperlyConfigured("AIRLOCK['SCOPE_KWARGS'] must be a dict.")
+    return kwargs
+
+
+def validate():
+    raw = getattr(settings, "AIRLOCK", {})
+    if not isinstance(raw, dict):
+        raise ImproperlyConfigured("AIRLOCK must be a dict.")
+    unknown = set(raw) - set(DEFAULTS)
+    if unknown:
+        raise ImproperlyConfigured(
+            f"AIRLOCK has unknown keys {sorted(unknown)}; accepted: {sorted(DEFAULTS)}."
+        )
+    get_executor()
+    get_policy()
+    get_scope_class()
+    get_scope_kwargs()
