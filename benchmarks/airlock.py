@@ -57,9 +57,7 @@ print(json.dumps(results))
 def airlock_benchmark(ctx):
     """AirlockMiddleware's cost on a trivial view; enqueue+flush µs per effect (1/10/100)."""
     rounds = ctx.repetitions(FULL_ROUNDS, QUICK_ROUNDS)
-    project = bakery.bake(ctx.tempdir("airlock-"))
-    venv = bakery.shared_venv(project)
-    load.prepare(project, venv)
+    project, venv = load.prepared_project(ctx, "airlock-")
     env = bakery.clean_env(**bakery.PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="benchsite")
     output = bakery.run([venv.python, "-c", PER_EFFECT], cwd=project, env=env).stdout
     per_effect = json.loads(output.strip().splitlines()[-1])

@@ -9,7 +9,7 @@ wrk from the other core; one summary line per request goes to the log file.
 """
 
 from . import load
-from .common import Result, bakery, median, p99, register
+from .common import Result, median, p99, register
 
 FULL_ROUNDS = 8
 QUICK_ROUNDS = 2
@@ -21,9 +21,7 @@ NO_SUMMARY = "same project without RequestSummaryMiddleware"
 def dockerflow(ctx):
     """Requests/s and p99 of the probes vs. a trivial view; cost of summary logging."""
     rounds = ctx.repetitions(FULL_ROUNDS, QUICK_ROUNDS)
-    project = bakery.bake(ctx.tempdir("dockerflow-"))
-    venv = bakery.shared_venv(project)
-    load.prepare(project, venv)
+    project, venv = load.prepared_project(ctx, "dockerflow-")
     variants = {
         "trivial": ("", "/trivial/"),
         "lbheartbeat": ("", "/__lbheartbeat__"),

@@ -7,7 +7,7 @@ set on; p99 latency is reported beside it.
 """
 
 from . import load
-from .common import Result, bakery, median, register
+from .common import Result, median, register
 
 FULL_ROUNDS = 10
 QUICK_ROUNDS = 3
@@ -18,9 +18,7 @@ LABEL = "same project without guid_middleware"
 def guid_overhead(ctx):
     """Trivial-view requests/s through gunicorn with vs. without the guid middleware."""
     rounds = ctx.repetitions(FULL_ROUNDS, QUICK_ROUNDS)
-    project = bakery.bake(ctx.tempdir("guid-"))
-    venv = bakery.shared_venv(project)
-    load.prepare(project, venv)
+    project, venv = load.prepared_project(ctx, "guid-")
     generator = load.generator_name()
     ctx.log(f"guid: {rounds} alternating {load.WRK_DURATION}s runs per variant ({generator})")
     variants = {"with": ("", "/trivial/"), "without": ("guid_middleware", "/trivial/")}

@@ -100,6 +100,14 @@ def prepare(project, venv):
     )
 
 
+def prepared_project(ctx, prefix):
+    """A default bake in the run's scratch space, its virtualenv, and prepare() done."""
+    project = bakery.bake(ctx.tempdir(prefix))
+    venv = bakery.shared_venv(project)
+    prepare(project, venv)
+    return project, venv
+
+
 def generator_name():
     return "wrk" if shutil.which("wrk") else "python client"
 

@@ -1,12 +1,13 @@
 """AirlockMiddleware: one scope per request, released only when the request succeeds."""
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 
+from ..middleware import SyncAndAsyncMiddleware
 from . import conf
 from .core import close_scope
 
 
-class AirlockMiddleware:
+class AirlockMiddleware(SyncAndAsyncMiddleware):
     """Buffer the request's side effects; flush them on success, after commit.
 
     Success is ``should_flush(request, response)``: by default a status below
@@ -15,15 +16,6 @@ class AirlockMiddleware:
     worker timeout discards them; the scope is always closed, never left open.
     Place it above any middleware whose ``process_exception`` returns responses.
     """
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
 
     def should_flush(self, request, response):
         return response.status_code < 400

@@ -12,9 +12,10 @@ import logging
 import re
 import time
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
+from asgiref.sync import sync_to_async
 
 from ..guid import get_guid
+from ..middleware import SyncAndAsyncMiddleware
 from . import conf, views
 
 summary_logger = logging.getLogger("request.summary")
@@ -27,20 +28,7 @@ PROBES = {
 }
 
 
-class _SyncAndAsyncMiddleware:
-    """Works in sync and async stacks: Django hands it the matching get_response."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
-
-
-class HealthCheckMiddleware(_SyncAndAsyncMiddleware):
+class HealthCheckMiddleware(SyncAndAsyncMiddleware):
     """Answer /__lbheartbeat__ and /__heartbeat__ before anything checks Host or scheme.
 
     Load balancers and orchestrators probe over plain HTTP with the container's
@@ -66,7 +54,7 @@ class HealthCheckMiddleware(_SyncAndAsyncMiddleware):
         return await self.get_response(request)
 
 
-class RequestSummaryMiddleware(_SyncAndAsyncMiddleware):
+class RequestSummaryMiddleware(SyncAndAsyncMiddleware):
     """Log one ``request.summary`` record per request with the mozlog fields.
 
     Fields: agent, errno (0 for 1xx-3xx, else the status code), lang, method,
