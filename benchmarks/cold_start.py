@@ -68,13 +68,7 @@ def production_env():
 
 def prepare_generated(project, venv):
     """Migrate and collect static files once, in the environment gunicorn will run with."""
-    env = production_env()
-    bakery.run([venv.python, "manage.py", "migrate", "--noinput"], cwd=project, env=env)
-    bakery.run(
-        [venv.python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=project,
-        env=env,
-    )
+    bakery.migrate_and_collectstatic(project, venv, production_env())
 
 
 def startproject(directory, venv):

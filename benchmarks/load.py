@@ -92,12 +92,7 @@ def prepare(project, venv):
     """Write the benchmark settings, migrate and collect static files once."""
     (project / "benchsite.py").write_text(BENCH_SITE)
     env = bakery.clean_env(**bakery.PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="benchsite")
-    bakery.run([venv.python, "manage.py", "migrate", "--noinput"], cwd=project, env=env)
-    bakery.run(
-        [venv.python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=project,
-        env=env,
-    )
+    bakery.migrate_and_collectstatic(project, venv, env)
 
 
 def prepared_project(ctx, prefix):

@@ -139,6 +139,16 @@ def wait_for_http(url, timeout=30.0, process=None):
         time.sleep(0.02)
 
 
+def migrate_and_collectstatic(project_dir, venv, env):
+    """Get a baked project ready to serve: apply migrations, collect static files."""
+    run([venv.python, "manage.py", "migrate", "--noinput"], cwd=project_dir, env=env)
+    run(
+        [venv.python, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=project_dir,
+        env=env,
+    )
+
+
 def gunicorn_log(project_dir, port):
     """Where ``gunicorn()`` writes the output of the server on ``port``."""
     return Path(project_dir) / f"gunicorn-{port}.log"

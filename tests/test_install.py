@@ -18,8 +18,7 @@ def test_fresh_install_then_gunicorn_serves_admin_and_static_files(tmp_path):
     bakery.run(["make", "install"], cwd=project, timeout=900)
     venv = bakery.Virtualenv(project / ".venv")
     env = bakery.clean_env(**bakery.PRODUCTION_ENV)
-    bakery.run([venv.python, "manage.py", "migrate", "--noinput"], cwd=project, env=env)
-    bakery.run([venv.python, "manage.py", "collectstatic", "--noinput"], cwd=project, env=env)
+    bakery.migrate_and_collectstatic(project, venv, env)
 
     correlation_id = uuid.uuid4().hex
     with bakery.gunicorn(project, venv, workers=1) as (base_url, process):
