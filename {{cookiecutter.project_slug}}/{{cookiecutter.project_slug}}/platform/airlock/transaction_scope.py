@@ -17,7 +17,7 @@ logger = logging.getLogger(__name__)
 def _alias_in_use():
     """The database whose transaction is open here (the first one, in settings order)."""
     for alias in connections:
-        if alias in connections.settings and connections[alias].in_atomic_block:
+        if connections[alias].in_atomic_block:
             return alias
     return DEFAULT_DB_ALIAS
 
