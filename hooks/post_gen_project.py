@@ -33,12 +33,32 @@ UNSELECTED = {
     "ci_github": [".github"],
     "use_sentry": ["tests/test_sentry.py"],
     "include_example": [f"{SLUG}/example", "tests/test_example.py"],
+    "task_executor_celery": ["config/celery.py"],
+    "task_worker": [
+        "tests/test_worker.py",
+        "tests/worker_effects.py",
+        "tests/settings_worker.py",
+    ],
 }
+# Each task queue brings an executor, a correlation-id integration and test
+# settings; only the chosen queue's stay.
+EXECUTORS = ("celery", "django_q", "django_tasks", "dramatiq", "huey")
+for _executor in EXECUTORS:
+    UNSELECTED.setdefault(f"task_executor_{_executor}", []).extend(
+        [
+            f"{SLUG}/platform/airlock/executors/{_executor}.py",
+            f"{SLUG}/platform/guid/integrations/{_executor}.py",
+        ]
+    )
 
 
 def enabled(option):
     if option == "ci_github":
         return ANSWERS["ci"] == "github"
+    if option == "task_worker":
+        return ANSWERS["task_executor"] != "sync"
+    if option.startswith("task_executor_"):
+        return ANSWERS["task_executor"] == option.removeprefix("task_executor_")
     return ANSWERS[option] is True
 
 

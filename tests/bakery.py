@@ -21,6 +21,7 @@ import tomllib
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("BAKE_CACHE_DIR", TEMPLATE_DIR / ".cache"))
@@ -53,6 +54,22 @@ def requirements(project_dir):
     """The project's runtime and dev requirements, read from its pyproject.toml."""
     project = tomllib.loads((Path(project_dir) / "pyproject.toml").read_text())["project"]
     return sorted(project["dependencies"] + project["optional-dependencies"]["dev"])
+
+
+REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_unreachable():
+    """None when Redis answers at REDIS_URL, else why not."""
+    parts = urlsplit(REDIS_URL)
+    try:
+        with socket.create_connection((parts.hostname, parts.port or 6379), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            if not sock.recv(64).startswith(b"+PONG"):
+                return f"no PONG from {REDIS_URL}"
+    except OSError as exc:
+        return f"{REDIS_URL}: {exc}"
+    return None
 
 
 def clean_env(**extra):

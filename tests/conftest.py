@@ -28,6 +28,12 @@ MATRIX = {
         "include_example": False,
         "open_source_license": "Not open source",
     },
+    # Each task queue (celery is the default, baked above).
+    "queue-sync": {"task_executor": "sync"},
+    "queue-django-q": {"task_executor": "django_q"},
+    "queue-huey": {"task_executor": "huey"},
+    "queue-dramatiq": {"task_executor": "dramatiq"},
+    "queue-django-tasks": {"task_executor": "django_tasks"},
     "custom-answers": {
         "project_name": "Order Desk",
         "project_slug": "order_desk",

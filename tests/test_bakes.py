@@ -11,7 +11,7 @@ import tomllib
 import pytest
 
 from . import bakery
-from .conftest import MATRIX
+from .conftest import MATRIX, require_service
 
 # Files whose job is to carry template-like syntax: the recorded answers, and
 # GitHub Actions expressions (${{ ... }}).
@@ -93,6 +93,28 @@ def test_unselected_options_leave_nothing_behind(baked, name):
     assert ("sentry" in configuration) is answers["use_sentry"]
     assert (project / "tests/test_sentry.py").exists() is answers["use_sentry"]
 
+    queue = answers["task_executor"]
+    queue_packages = {
+        "celery": "celery",
+        "django_q": "django-q2",
+        "django_tasks": "django-tasks",
+        "dramatiq": "dramatiq",
+        "huey": "huey",
+    }
+    dependencies = (project / "pyproject.toml").read_text()
+    for executor, package in queue_packages.items():
+        chosen = executor == queue
+        for module in (
+            f"{slug}/platform/airlock/executors/{executor}.py",
+            f"{slug}/platform/guid/integrations/{executor}.py",
+        ):
+            assert (project / module).exists() is chosen, module
+        assert (f'"{package}' in dependencies) is chosen, package
+    assert (project / "config/celery.py").exists() is (queue == "celery")
+    for relative in ("tests/test_worker.py", "tests/worker_effects.py", "tests/settings_worker.py"):
+        assert (project / relative).exists() is (queue != "sync"), relative
+    assert ("worker:" in (project / "Makefile").read_text()) is (queue != "sync")
+
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     license_file = project / "LICENSE"
     if answers["open_source_license"] == "Not open source":
@@ -153,9 +175,17 @@ def test_deployment_checks_pass_with_production_settings(baked, name):
         "--deploy",
         "--fail-level",
         "WARNING",
-        env=bakery.clean_env(**bakery.PRODUCTION_ENV),
+        env=bakery.clean_env(**bakery.PRODUCTION_ENV, REDIS_URL=bakery.REDIS_URL),
     )
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize("name", entries("defaults"))
+def test_deployment_checks_flag_the_development_celery_broker(baked, name):
+    bake = baked(name)
+    env = bakery.clean_env(**bakery.PRODUCTION_ENV, CELERY_BROKER_URL="filesystem://localhost//")
+    result = bake.manage("check", "--deploy", env=env)
+    assert "airlock.W001" in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize("name", entries())
@@ -174,6 +204,12 @@ def test_migrations_are_in_sync_and_apply_to_a_fresh_database(baked, name, tmp_p
 @pytest.mark.parametrize("name", entries())
 def test_generated_test_suite_passes(baked, name):
     bake = baked(name)
+    if (bake.path / "tests/test_worker.py").exists() and bake.answers.get(
+        "task_executor", "celery"
+    ) in {"celery", "huey", "dramatiq"}:
+        error = bakery.redis_unreachable()
+        if error:
+            require_service("Redis", error)
     result = bake.run(bake.venv.python, "-m", "pytest", "-q", "-p", "no:cacheprovider")
     assert re.search(r"\d+ passed", result.stdout)
     assert "skipped" not in result.stdout
@@ -182,7 +218,9 @@ def test_generated_test_suite_passes(baked, name):
 ENV_READ = re.compile(r"""(?:env\.\w+|_int|_bool|os\.environ\.get)\(\s*["']([A-Z][A-Z0-9_]+)["']""")
 
 
-@pytest.mark.parametrize("name", entries("defaults"))
+@pytest.mark.parametrize(
+    "name", entries("defaults", "queue-django-q", "queue-huey", "queue-dramatiq")
+)
 def test_every_environment_variable_is_documented(baked, name):
     """Each variable the settings or gunicorn read is in README, .env.example and docs/."""
     project = baked(name).path

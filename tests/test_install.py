@@ -1,7 +1,11 @@
 """The default bake installs into a brand-new virtualenv and serves under gunicorn."""
 
 import json
+import os
 import re
+import signal
+import subprocess
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -79,3 +83,61 @@ def http_status(url, host):
             return r.status
     except urllib.error.HTTPError as error:
         return error.code
+
+
+ENQUEUE_AN_ORDER_CONFIRMATION = """
+import django
+django.setup()
+from django.apps import apps
+import importlib
+package = apps.get_app_config("example").module.__name__
+airlock = importlib.import_module(package.rsplit(".", 1)[0] + ".platform.airlock")
+guid = importlib.import_module(package.rsplit(".", 1)[0] + ".platform.guid")
+Order = apps.get_model("example", "Order")
+tasks = importlib.import_module(package + ".tasks")
+with guid.guid_scope("{correlation_id}"), airlock.scope():
+    order = Order.objects.create(reference="E-1", customer_email="e1@example.com")
+    airlock.enqueue(tasks.send_order_confirmation, order.pk)
+"""
+
+
+@pytest.mark.xdist_group("defaults")
+@pytest.mark.timeout(300)
+def test_make_worker_runs_effects_on_the_embedded_development_broker(baked, tmp_path):
+    """`make demo` needs no server: Celery's filesystem:// broker carries the effect."""
+    bake = baked("defaults")
+    env = bakery.clean_env(
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DJANGO_READ_DOT_ENV_FILE="false",
+        DJANGO_DEBUG="true",  # console email backend: the mail shows in the worker's log
+        DJANGO_LOG_FORMAT="text",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}",
+    )
+    bake.manage("migrate", "--noinput", env=env)
+    correlation_id = uuid.uuid4().hex
+    log_path = tmp_path / "worker.log"
+    with open(log_path, "w") as log:
+        worker = subprocess.Popen(
+            ["make", "--no-print-directory", "worker", f"BIN={bake.venv.bin}"],
+            cwd=bake.path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            script = ENQUEUE_AN_ORDER_CONFIRMATION.format(correlation_id=correlation_id)
+            bake.run(bake.venv.python, "-c", script, env=env)
+            deadline = time.monotonic() + 90
+            while "Confirmation for order E-1 sent" not in log_path.read_text():
+                assert worker.poll() is None, log_path.read_text()[-4000:]
+                assert time.monotonic() < deadline, log_path.read_text()[-4000:]
+                time.sleep(0.2)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+    output = log_path.read_text()
+    assert "Subject: Order E-1 received" in output
+    sent = next(line for line in output.splitlines() if "Confirmation for order E-1" in line)
+    assert correlation_id in sent
+    assert (bake.path / ".celery/queue").is_dir()

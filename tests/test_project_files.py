@@ -34,7 +34,7 @@ def test_dockerfile_passes_hadolint(baked):
 def test_entrypoint_dispatches_its_commands(baked, tmp_path):
     project = baked("defaults").path
     # Stand-ins for gunicorn and python record how the entry point calls them.
-    for tool in ("gunicorn", "python"):
+    for tool in ("gunicorn", "python", "celery"):
         stub = tmp_path / tool
         stub.write_text(f'#!/bin/sh\necho {tool} "$@"\n')
         stub.chmod(0o755)
@@ -48,6 +48,8 @@ def test_entrypoint_dispatches_its_commands(baked, tmp_path):
     assert call("web", "--workers", "2") == "gunicorn config.wsgi --workers 2"
     assert call("migrate") == "python manage.py migrate --noinput"
     assert call("manage", "check", "--deploy") == "python manage.py check --deploy"
+    assert call("worker") == "celery -A config worker --loglevel INFO"
+    assert call("beat").startswith("celery -A config beat")
     assert call("echo", "hello") == "hello"
 
 
@@ -73,6 +75,10 @@ def test_compose_file_is_consistent(baked):
     for name in long_running:
         assert "healthcheck" in services[name], f"{name} has no healthcheck"
     assert "/app/bin/healthcheck.py" in services["web"]["healthcheck"]["test"]
+    worker = services["worker"]
+    assert worker["command"][0] == "worker"
+    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert "inspect ping" in " ".join(worker["healthcheck"]["test"])
 
 
 @pytest.mark.xdist_group("defaults")
@@ -80,6 +86,7 @@ def test_github_workflow_runs_every_check_against_postgresql(baked):
     workflow = yaml.safe_load((baked("defaults").path / ".github/workflows/ci.yml").read_text())
     job = workflow["jobs"]["test"]
     assert job["services"]["postgres"]["image"].startswith("postgres:")
+    assert job["services"]["redis"]["image"].startswith("redis:")
     assert job["env"]["DATABASE_URL"].startswith("postgres://")
     commands = "\n".join(step.get("run", "") for step in job["steps"])
     for expected in (

@@ -24,6 +24,19 @@ from config.environment import StrictEnv
 {%- if cookiecutter.use_sentry %}
 from {{ cookiecutter.project_slug }}.platform.guid.integrations import SentryIntegration
 {%- endif %}
+{%- if cookiecutter.task_executor == "celery" %}
+from {{ cookiecutter.project_slug }}.platform.guid.integrations.celery import CeleryIntegration
+{%- elif cookiecutter.task_executor == "django_q" %}
+from {{ cookiecutter.project_slug }}.platform.guid.integrations.django_q import DjangoQIntegration
+{%- elif cookiecutter.task_executor == "django_tasks" %}
+from {{ cookiecutter.project_slug }}.platform.guid.integrations.django_tasks import (
+    DjangoTasksIntegration,
+)
+{%- elif cookiecutter.task_executor == "dramatiq" %}
+from {{ cookiecutter.project_slug }}.platform.guid.integrations.dramatiq import DramatiqIntegration
+{%- elif cookiecutter.task_executor == "huey" %}
+from {{ cookiecutter.project_slug }}.platform.guid.integrations.huey import HueyIntegration
+{%- endif %}
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = StrictEnv()
@@ -60,6 +73,17 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+{%- if cookiecutter.task_executor == "django_q" %}
+    "django_q",
+{%- elif cookiecutter.task_executor == "django_tasks" %}
+    "django_tasks",
+    "django_tasks_db",
+{%- elif cookiecutter.task_executor == "dramatiq" %}
+    # Before the platform apps: it sets up the broker that actors are declared on.
+    "django_dramatiq",
+{%- elif cookiecutter.task_executor == "huey" %}
+    "huey.contrib.djhuey",
+{%- endif %}
     "{{ cookiecutter.project_slug }}.platform.guid",
     "{{ cookiecutter.project_slug }}.platform.dockerflow",
     "{{ cookiecutter.project_slug }}.platform.airlock",
@@ -223,11 +247,24 @@ DJANGO_GUID = {
     "VALIDATE_GUID": True,
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": True,
+    "INTEGRATIONS": [
 {%- if cookiecutter.use_sentry %}
-    "INTEGRATIONS": [SentryIntegration()],
-{%- else %}
-    "INTEGRATIONS": [],
+        SentryIntegration(),
 {%- endif %}
+{%- if cookiecutter.task_executor == "celery" %}
+        # Ids travel in task headers; worker logs use LOGGING below; each task
+        # run also gets its own id, with its parent's (CeleryTracing).
+        CeleryIntegration(use_django_logging=True, log_parent=True),
+{%- elif cookiecutter.task_executor == "django_q" %}
+        DjangoQIntegration(),  # ids travel in the task package to the cluster
+{%- elif cookiecutter.task_executor == "django_tasks" %}
+        DjangoTasksIntegration(),  # ids travel with the task's arguments to db_worker
+{%- elif cookiecutter.task_executor == "dramatiq" %}
+        DramatiqIntegration(),  # ids travel in the message options to the workers
+{%- elif cookiecutter.task_executor == "huey" %}
+        HueyIntegration(),  # ids travel with the task's arguments to the consumer
+{%- endif %}
+    ],
     "IGNORE_URLS": [],
     "UUID_FORMAT": "hex",
 }
@@ -238,6 +275,11 @@ _checks = "{{ cookiecutter.project_slug }}.platform.dockerflow.checks"
 DOCKERFLOW_CHECKS = [f"{_checks}.check_database_connected", f"{_checks}.check_migrations_applied"]
 if REDIS_URL:
     DOCKERFLOW_CHECKS.append(f"{_checks}.check_cache_connected")
+{%- if cookiecutter.task_executor not in ["sync", "django_tasks"] %}
+# The task queue's broker: the heartbeat fails when workers could not get tasks.
+_queue = "{{ cookiecutter.project_slug }}.platform.airlock.executors.{{ cookiecutter.task_executor }}"
+DOCKERFLOW_CHECKS.append(f"{_queue}.check_broker_connected")
+{%- endif %}
 DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE = env.int(
     "DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE", default=500
 )
@@ -255,12 +297,108 @@ DOCKERFLOW_SUMMARY_LOG_QUERYSTRING = env.bool("DOCKERFLOW_SUMMARY_LOG_QUERYSTRIN
 
 _airlock = "{{ cookiecutter.project_slug }}.platform.airlock"
 AIRLOCK = {
+{%- if cookiecutter.task_executor == "sync" %}
     # Effects run in this process after commit (no worker needed).
-    "EXECUTOR": f"{_airlock}.executors.sync.sync_executor",
+{%- else %}
+    # Effects go to the task queue after commit; `make worker` runs them.
+{%- endif %}
+    "EXECUTOR": f"{_airlock}.executors.{{ cookiecutter.task_executor }}.{{ cookiecutter.task_executor }}_executor",
     "POLICY": f"{_airlock}.policies.AllowAll",
     "SCOPE": f"{_airlock}.transaction_scope.DjangoScope",
     "SCOPE_KWARGS": {},
 }
+
+{%- if cookiecutter.task_executor != "sync" %}
+
+# --- Task queue (`make worker`) ---------------------------------------------
+
+# Worker processes (or threads) that run tasks side by side.
+WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
+if WORKER_CONCURRENCY < 1:
+    raise ImproperlyConfigured("WORKER_CONCURRENCY must be a whole number of at least 1.")
+{%- endif %}
+{%- if cookiecutter.task_executor == "celery" %}
+
+# The broker: CELERY_BROKER_URL, else REDIS_URL; without either, a folder next to
+# manage.py in development (Kombu's filesystem transport: no server needed) and
+# Redis on 127.0.0.1 otherwise (the heartbeat reports it if it is not there).
+_default_broker = "filesystem://localhost//" if DEBUG else "redis://127.0.0.1:6379/0"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or _default_broker)
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _celery_folder = BASE_DIR / ".celery"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_celery_folder / "queue"),
+        "data_folder_out": str(_celery_folder / "queue"),
+        "processed_folder": str(_celery_folder / "processed"),
+        "store_processed": False,
+    }
+    CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_folder / "beat-schedule")
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged once it has run, so a worker that dies mid-task does
+# not lose it (tasks should be idempotent).
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_CONCURRENCY = WORKER_CONCURRENCY
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+# Periodic tasks (celery beat): add entries here, e.g.
+# {"nightly-report": {"task": "app.tasks.report", "schedule": 24 * 3600}}.
+CELERY_BEAT_SCHEDULE = {}
+{%- elif cookiecutter.task_executor == "django_q" %}
+
+# The broker: Redis when REDIS_URL is set, else the database (django-q's ORM
+# broker: no server needed). The cluster also runs the schedules (admin: Scheduled tasks).
+Q_CLUSTER = {
+    "name": "{{ cookiecutter.project_slug }}",
+    "workers": WORKER_CONCURRENCY,
+    "timeout": 300,  # seconds a task may run
+    "retry": 360,  # seconds before an unacknowledged task is given out again
+    "max_attempts": 3,
+    "catch_up": False,
+    "label": "Tasks",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+{%- elif cookiecutter.task_executor == "django_tasks" %}
+
+# The database backend: tasks are rows, `manage.py db_worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+{%- elif cookiecutter.task_executor == "dramatiq" %}
+
+# Dramatiq needs a broker server: REDIS_URL (default: Redis on 127.0.0.1).
+DRAMATIQ_BROKER = {
+    "BROKER": "dramatiq.brokers.redis.RedisBroker",
+    "OPTIONS": {"url": REDIS_URL or "redis://127.0.0.1:6379/0"},
+    "MIDDLEWARE": [
+        "dramatiq.middleware.AgeLimit",
+        "dramatiq.middleware.TimeLimit",
+        "dramatiq.middleware.Callbacks",
+        "dramatiq.middleware.Retries",
+        "django_dramatiq.middleware.DbConnectionsMiddleware",
+    ],
+}
+DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
+{%- elif cookiecutter.task_executor == "huey" %}
+
+# Huey's storage: Redis when REDIS_URL is set, else a SQLite file next to
+# manage.py (no server needed). The consumer also runs periodic tasks.
+HUEY = {
+    "name": "{{ cookiecutter.project_slug }}",
+    "immediate": False,  # tasks always go through the queue, as in production
+    "utc": True,
+    "consumer": {"workers": WORKER_CONCURRENCY, "worker_type": "thread"},
+}
+if REDIS_URL:
+    HUEY.update({"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}})
+else:
+    HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(BASE_DIR / "huey.sqlite3")})
+{%- endif %}
 
 # --- Logging ----------------------------------------------------------------
 

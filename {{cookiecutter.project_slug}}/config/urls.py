@@ -12,4 +12,7 @@ urlpatterns = [
     # /__version__, /__heartbeat__, /__lbheartbeat__ (with or without a trailing slash)
     path("", include("{{ cookiecutter.project_slug }}.platform.dockerflow.urls")),
     path(settings.ADMIN_URL, admin.site.urls),
+{%- if cookiecutter.include_example %}
+    path("example/", include("{{ cookiecutter.project_slug }}.example.urls")),
+{%- endif %}
 ]

@@ -29,6 +29,19 @@ def _test_client_settings(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _effects_run_inline(request):
+    """Airlock effects run in the test process when released (after commit).
+
+    Tests marked ``task_queue`` send them to the real queue instead.
+    """
+    if request.node.get_closest_marker("task_queue"):
+        yield
+        return
+    with platform_module("airlock", "testing").run_effects_inline():
+        yield
+
+
 def platform_module(label, submodule=None):
     """A platform app's package (or one of its modules), found through its app label.
 

@@ -366,3 +366,17 @@ def test_a_bad_setting_stops_startup():
     )
     assert result.returncode != 0
     assert "AIRLOCK has unknown keys" in result.stderr
+
+
+@pytest.mark.django_db
+def test_recorded_effects_are_kept_and_never_run(django_capture_on_commit_callbacks):
+    testing = platform_module("airlock", "testing")
+    with testing.recorded_effects() as effects, django_capture_on_commit_callbacks(execute=True):
+        with airlock.scope():
+            airlock.enqueue(urls.record_effect, "recorded")
+        with pytest.raises(ZeroDivisionError), airlock.scope():
+            airlock.enqueue(urls.record_effect, "discarded")
+            1 / 0  # noqa: B018
+    assert effects.names == ["record_effect"]
+    assert effects[0].args == ("recorded",)
+    assert urls.effects == []

@@ -10,12 +10,36 @@ class AirlockConfig(AppConfig):
     verbose_name = "Airlock side effects"
 
     def ready(self):
-        from . import conf
-        from .core import configure
+        from django.core.signals import setting_changed
+
+        from . import checks, conf  # noqa: F401 (checks registers itself)
 
         conf.validate()
-        configure(
-            scope_cls=conf.get_scope_class(),
-            executor=conf.get_executor(),
-            scope_kwargs=conf.get_scope_kwargs(),
-        )
+        configure_from_settings()
+        setting_changed.connect(_reconfigure, dispatch_uid="airlock.reconfigure")
+
+
+def configure_from_settings():
+    from . import conf
+    from .core import configure
+
+    configure(
+        scope_cls=conf.get_scope_class(),
+        executor=conf.get_executor(),
+        scope_kwargs=conf.get_scope_kwargs(),
+    )
+
+
+def _reconfigure(setting=None, **kwargs):
+    """override_settings(AIRLOCK=...) takes effect at once, as in production at startup.
+
+    A value that does not validate leaves the previous configuration in place:
+    the test overriding it is checking that very error, through conf.validate().
+    """
+    import contextlib
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    if setting == "AIRLOCK":
+        with contextlib.suppress(ImproperlyConfigured):
+            configure_from_settings()

@@ -78,7 +78,8 @@ class Scope:
 
     def __init__(self, policy=None, executor=None):
         self._policy = policy if policy is not None else AllowAll()
-        self._executor = executor or _execute
+        # "is None": an executor may be an object that is falsy (an empty recorder list).
+        self._executor = executor if executor is not None else _execute
         self._intents = []
         self._captured = []
         self._parent = None
@@ -153,6 +154,12 @@ class Scope:
     def _add(self, intent):
         if self._state != "active":
             raise ScopeStateError(f"Cannot enqueue {intent.name!r}: the scope is {self._state}.")
+        # An effect its executor could never send (a lambda for a worker,
+        # arguments the queue cannot serialize) fails here, in the code that
+        # enqueued it, not after the commit.
+        check = getattr(self._executor, "check", None)
+        if check is not None:
+            check(intent)
         _with_policy_guard(self._policy.on_enqueue, intent)
         self._intents.append(intent)
 

@@ -4,7 +4,7 @@ from asgiref.sync import sync_to_async
 
 from ..middleware import SyncAndAsyncMiddleware
 from . import conf
-from .core import close_scope
+from .core import _make_scope, close_scope
 
 
 class AirlockMiddleware(SyncAndAsyncMiddleware):
@@ -21,8 +21,10 @@ class AirlockMiddleware(SyncAndAsyncMiddleware):
         return response.status_code < 400
 
     def _open(self, request):
-        cls = conf.get_scope_class()
-        scope = cls(policy=conf.get_policy(), **conf.get_scope_kwargs()).enter()
+        # The configured executor (settings, or a test's executor_override).
+        scope = _make_scope(
+            conf.get_policy(), conf.get_scope_class(), **conf.get_scope_kwargs()
+        ).enter()
         request.airlock_scope = scope
         return scope
 

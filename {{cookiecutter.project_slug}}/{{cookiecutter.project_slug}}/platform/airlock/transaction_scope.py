@@ -54,7 +54,9 @@ class DjangoScope(Scope):
     """
 
     def __init__(self, policy=None, executor=None, *, using=None):
-        super().__init__(policy=policy, executor=executor or conf.get_executor())
+        if executor is None:
+            executor = conf.get_executor()
+        super().__init__(policy=policy, executor=executor)
         self.using = using
 
     def _alias(self):

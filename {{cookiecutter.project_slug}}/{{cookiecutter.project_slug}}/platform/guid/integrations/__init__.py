@@ -1,6 +1,6 @@
 """Integrations extend the middleware: see ``Integration`` for the contract."""
 
-from .base import Integration
+from .base import HookIntegration, Integration
 from .sentry import SentryIntegration
 
-__all__ = ["Integration", "SentryIntegration"]
+__all__ = ["HookIntegration", "Integration", "SentryIntegration"]

@@ -1,5 +1,7 @@
 """The contract every integration follows (the same as django-guid's)."""
 
+import importlib
+
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -28,3 +30,20 @@ class Integration:
 
     def cleanup(self, **kwargs):
         """Runs after the view (also when it raised)."""
+
+
+class HookIntegration(Integration):
+    """An integration that works through another library's hooks (a task queue's
+    signals or middleware), set up once in ``setup()``; nothing happens per request."""
+
+    def require(self, module, package):
+        """Import ``module``, or stop startup saying which package to install."""
+        try:
+            return importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            raise ImproperlyConfigured(
+                f"{self.identifier} needs the {package} package: pip install {package}"
+            ) from exc
+
+    def run(self, guid, **kwargs):
+        """Nothing per request: the hooks read the current id themselves."""
