@@ -34,8 +34,8 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TIMEOUT = 60
 
 
-def _redis_for_this_queue():
-    """A Redis database of its own for this queue (so parallel runs do not share queues)."""
+def _require_redis():
+    """Redis at REDIS_URL, or a clear failure (under CI) or skip (elsewhere)."""
     parts = urlsplit(REDIS_URL)
     try:
         socket.create_connection((parts.hostname, parts.port or 6379), timeout=2).close()
@@ -44,8 +44,7 @@ def _redis_for_this_queue():
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    number = 1 + sorted(["celery", "huey", "dramatiq"]).index(EXECUTOR) + 10
-    return f"{parts.scheme}://{parts.netloc}/{number}"
+    return REDIS_URL
 
 
 def _free_port():
@@ -70,13 +69,14 @@ class Stack:
             DATABASE_URL=f"sqlite:///{folder / 'db.sqlite3'}",
             EFFECTS_FILE=str(self.effects_file),
             WORKER_CONCURRENCY="2",
+            WORKER_TEST_RUN=uuid.uuid4().hex[:12],  # its own queues (settings_worker)
             PYTHONUNBUFFERED="1",
             HOST="127.0.0.1",
             PORT=str(self.port),
             WEB_CONCURRENCY="1",
         )
         if USES_REDIS:
-            self.env["REDIS_URL"] = _redis_for_this_queue()
+            self.env["REDIS_URL"] = _require_redis()
         self.processes = {}
 
     def run(self, *args):
@@ -154,10 +154,6 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     stack = Stack(tmp_path_factory.mktemp("worker"))
-    if USES_REDIS:
-        import redis
-
-        redis.Redis.from_url(stack.env["REDIS_URL"]).flushdb()
     stack.run(sys.executable, "manage.py", "migrate", "--noinput", "--verbosity", "0")
     bin_dir = Path(sys.executable).parent
     stack.start("worker", "make", "--no-print-directory", "worker", f"BIN={bin_dir}")
