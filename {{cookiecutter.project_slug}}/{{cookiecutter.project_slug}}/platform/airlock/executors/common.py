@@ -4,6 +4,8 @@ import json
 
 from django.utils.module_loading import import_string
 
+from ...guid import get_guid
+from ...guid.integrations.base import GUID_KWARG
 from ..errors import UsageError
 
 
@@ -51,3 +53,11 @@ def task_and_arguments(intent, is_queue_task, run_effect):
     if is_queue_task(intent.task):
         return intent.task, list(intent.args), dict(intent.kwargs)
     return run_effect, [function_path(intent.task), list(intent.args), intent.kwargs], {}
+
+
+def add_guid_kwarg(kwargs):
+    """For queues that carry only arguments: the current id rides in ``kwargs``."""
+    guid = get_guid()
+    if guid is not None:
+        kwargs[GUID_KWARG] = guid
+    return kwargs

@@ -9,9 +9,7 @@ the worker).
 from django_tasks import task
 from django_tasks.base import Task
 
-from ...guid import get_guid
-from ...guid.integrations.django_tasks import GUID_KWARG
-from .common import call_function, function_path, require_json, task_and_arguments
+from .common import add_guid_kwarg, call_function, function_path, require_json, task_and_arguments
 
 
 @task()
@@ -24,9 +22,7 @@ def django_tasks_executor(intent):
     """Enqueue the intent with the task's backend; ``db_worker`` runs it."""
     options = dict(intent.dispatch_options or {})
     target, args, kwargs = task_and_arguments(intent, _is_task, run_effect)
-    guid = get_guid()
-    if guid is not None:
-        kwargs[GUID_KWARG] = guid
+    add_guid_kwarg(kwargs)
     if options:
         target = target.using(**options)
     target.enqueue(*args, **kwargs)

@@ -14,9 +14,7 @@ from huey.api import TaskWrapper
 from huey.contrib.djhuey import HUEY, db_task
 from huey.utils import normalize_time
 
-from ...guid import get_guid
-from ...guid.integrations.huey import GUID_KWARG
-from .common import call_function, function_path, task_and_arguments
+from .common import add_guid_kwarg, call_function, function_path, task_and_arguments
 
 
 @db_task(name="airlock.run_effect")
@@ -29,9 +27,7 @@ def huey_executor(intent):
     """Put the intent on the Huey queue; the consumer runs it."""
     options = dict(intent.dispatch_options or {})
     wrapper, args, kwargs = task_and_arguments(intent, _is_task, run_effect)
-    guid = get_guid()
-    if guid is not None:
-        kwargs[GUID_KWARG] = guid
+    add_guid_kwarg(kwargs)
     eta, delay = options.pop("eta", None), options.pop("delay", None)
     if eta is not None or delay is not None:
         if hasattr(delay, "total_seconds"):

@@ -4,6 +4,13 @@ import importlib
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ..context import generate_guid, set_guid
+
+# Where the id rides for queues whose messages carry nothing but arguments (Huey,
+# django-tasks): airlock's executor adds it, the integration removes it before
+# the task function is called.
+GUID_KWARG = "_correlation_id"
+
 
 class Integration:
     """Base class of integrations listed in ``DJANGO_GUID['INTEGRATIONS']``.
@@ -30,6 +37,11 @@ class Integration:
 
     def cleanup(self, **kwargs):
         """Runs after the view (also when it raised)."""
+
+
+def adopt_guid(carried):
+    """In a worker: make the id a task carried current, or a fresh one if it carried none."""
+    return set_guid(carried if isinstance(carried, str) and carried else generate_guid())
 
 
 class HookIntegration(Integration):

@@ -16,8 +16,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from ..conf import get_config
-from ..context import clear_guid, generate_guid, get_guid, set_guid
-from .base import HookIntegration
+from ..context import clear_guid, get_guid
+from .base import HookIntegration, adopt_guid
 
 PARENT_HEADER = "CELERY_PARENT_ID"
 
@@ -98,7 +98,7 @@ class CeleryIntegration(HookIntegration):
     def prerun(self, task=None, **kwargs):
         request = getattr(task, "request", None)
         guid = request.get(get_config().header_name) if request is not None else None
-        set_guid(guid if isinstance(guid, str) and guid else generate_guid())
+        adopt_guid(guid)
         if self.log_parent:
             parent = request.get(PARENT_HEADER) if request is not None else None
             _parent_id.set(parent)

@@ -5,8 +5,8 @@
 package has none, e.g. a schedule), and ``post_execute_in_worker`` forgets it.
 """
 
-from ..context import clear_guid, generate_guid, get_guid, set_guid
-from .base import HookIntegration
+from ..context import clear_guid, get_guid
+from .base import HookIntegration, adopt_guid
 
 PACKAGE_KEY = "correlation_id"
 
@@ -19,7 +19,7 @@ def add_guid(sender=None, task=None, **kwargs):
 
 def restore_guid(sender=None, task=None, **kwargs):
     guid = task.get(PACKAGE_KEY) if isinstance(task, dict) else None
-    set_guid(guid if isinstance(guid, str) and guid else generate_guid())
+    adopt_guid(guid)
 
 
 def forget_guid(sender=None, **kwargs):

@@ -7,16 +7,13 @@ function never sees it) and makes it current; ``task_finished`` forgets it.
 Tasks enqueued without one get a fresh id.
 """
 
-from ..context import clear_guid, generate_guid, set_guid
-from .base import HookIntegration
-
-GUID_KWARG = "_correlation_id"
+from ..context import clear_guid
+from .base import GUID_KWARG, HookIntegration, adopt_guid
 
 
 def restore_guid(sender=None, task_result=None, **kwargs):
     arguments = getattr(task_result, "kwargs", None)
-    guid = arguments.pop(GUID_KWARG, None) if isinstance(arguments, dict) else None
-    set_guid(guid if isinstance(guid, str) and guid else generate_guid())
+    adopt_guid(arguments.pop(GUID_KWARG, None) if isinstance(arguments, dict) else None)
 
 
 def forget_guid(sender=None, **kwargs):

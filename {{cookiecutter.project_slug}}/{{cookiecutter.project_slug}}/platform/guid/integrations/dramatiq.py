@@ -9,8 +9,8 @@ adds the middleware to the configured broker at startup.
 import dramatiq
 from django.core.exceptions import ImproperlyConfigured
 
-from ..context import clear_guid, generate_guid, get_guid, set_guid
-from .base import HookIntegration
+from ..context import clear_guid, get_guid
+from .base import HookIntegration, adopt_guid
 
 OPTION = "correlation_id"
 
@@ -22,8 +22,7 @@ class CorrelationIdMiddleware(dramatiq.Middleware):
             message.options.setdefault(OPTION, guid)
 
     def before_process_message(self, broker, message):
-        guid = message.options.get(OPTION)
-        set_guid(guid if isinstance(guid, str) and guid else generate_guid())
+        adopt_guid(message.options.get(OPTION))
 
     def after_process_message(self, broker, message, *, result=None, exception=None):
         clear_guid()

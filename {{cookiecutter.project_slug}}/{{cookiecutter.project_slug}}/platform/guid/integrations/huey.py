@@ -8,17 +8,15 @@ so a retried task keeps its id, and forgets it. Tasks queued without one get
 a fresh id.
 """
 
-from ..context import clear_guid, generate_guid, set_guid
-from .base import HookIntegration
-
-GUID_KWARG = "_correlation_id"
+from ..context import clear_guid
+from .base import GUID_KWARG, HookIntegration, adopt_guid
 
 
 def restore_guid(task):
     kwargs = task.kwargs if isinstance(task.kwargs, dict) else {}
     guid = kwargs.pop(GUID_KWARG, None)
     task._correlation_id = guid
-    set_guid(guid or generate_guid())
+    adopt_guid(guid)
 
 
 def forget_guid(task, task_value, exception):
