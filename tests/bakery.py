@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -164,6 +165,20 @@ def migrate_and_collectstatic(project_dir, venv, env):
         cwd=project_dir,
         env=env,
     )
+
+
+def stop_process_group(process, timeout=30):
+    """SIGTERM the session ``process`` leads (started with start_new_session), then SIGKILL.
+
+    A loaded machine can take longer than ``timeout`` for a graceful shutdown
+    (Celery's warm shutdown waits for its pool); the test is about what ran.
+    """
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def gunicorn_log(project_dir, port):

@@ -1,9 +1,7 @@
 """The default bake installs into a brand-new virtualenv and serves under gunicorn."""
 
 import json
-import os
 import re
-import signal
 import subprocess
 import time
 import urllib.error
@@ -134,8 +132,7 @@ def test_make_worker_runs_effects_on_the_embedded_development_broker(baked, tmp_
                 assert time.monotonic() < deadline, log_path.read_text()[-4000:]
                 time.sleep(0.2)
         finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            worker.wait(timeout=30)
+            bakery.stop_process_group(worker)
     output = log_path.read_text()
     assert "Subject: Order E-1 received" in output
     sent = next(line for line in output.splitlines() if "Confirmation for order E-1" in line)
