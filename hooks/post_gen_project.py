@@ -33,6 +33,12 @@ UNSELECTED = {
     "ci_github": [".github"],
     "use_sentry": ["tests/test_sentry.py"],
     "include_example": [f"{SLUG}/example", "tests/test_example.py"],
+    "use_http_hooks": [
+        f"{SLUG}/platform/http_hooks",
+        "tests/test_http_hooks.py",
+        "tests/test_http_hooks_delivery.py",
+        "tests/webhook_receiver.py",
+    ],
     "task_executor_celery": ["config/celery.py"],
     "task_worker": [
         "tests/test_worker.py",

@@ -87,6 +87,9 @@ INSTALLED_APPS = [
     "{{ cookiecutter.project_slug }}.platform.guid",
     "{{ cookiecutter.project_slug }}.platform.dockerflow",
     "{{ cookiecutter.project_slug }}.platform.airlock",
+{%- if cookiecutter.use_http_hooks %}
+    "{{ cookiecutter.project_slug }}.platform.http_hooks",
+{%- endif %}
     "{{ cookiecutter.project_slug }}.users",
 {%- if cookiecutter.include_example %}
     "{{ cookiecutter.project_slug }}.example",
@@ -308,6 +311,51 @@ AIRLOCK = {
     "SCOPE_KWARGS": {},
 }
 
+{%- if cookiecutter.use_http_hooks %}
+
+# --- HTTP hooks (platform/http_hooks) ---------------------------------------
+
+# Hook changes made in any process reach every other one through this cache:
+# Redis when REDIS_URL is set, else files next to manage.py (one host only).
+if REDIS_URL:
+    CACHES["http_hooks"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "http_hooks",
+    }
+else:
+    CACHES["http_hooks"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(BASE_DIR / ".cache" / "http_hooks"),
+    }
+DJANGO_HTTP_HOOKS_CACHE = "http_hooks"
+# Seconds one delivery may take, and how many go out at once per sender.
+DJANGO_HTTP_HOOKS_TIMEOUT = env.float("DJANGO_HTTP_HOOKS_TIMEOUT", default=15.0)
+DJANGO_HTTP_HOOKS_CONCURRENCY = env.int("DJANGO_HTTP_HOOKS_CONCURRENCY", default=50)
+# Seconds a sender holds the callbacks it claimed; a sender that dies mid-batch
+# leaves them to be sent again once this has passed.
+DJANGO_HTTP_HOOKS_LEASE = env.int("DJANGO_HTTP_HOOKS_LEASE", default=300)
+# Seconds before each retry of a failed delivery (then the callback is an error).
+DJANGO_HTTP_HOOKS_RETRY_SCHEDULE = env.list(
+    "DJANGO_HTTP_HOOKS_RETRY_SCHEDULE",
+    cast=float,
+    default=[5, 300, 1800, 7200, 18000, 36000, 36000],
+)
+# Private, loopback and link-local targets are refused unless listed here
+# (in development: this machine, so hooks can call local receivers).
+DJANGO_HTTP_HOOKS_ALLOWED_NETWORKS = env.list(
+    "DJANGO_HTTP_HOOKS_ALLOWED_NETWORKS",
+    default=["127.0.0.0/8", "::1/128"] if DEBUG else [],
+)
+# Fields never put in default payloads (password fields never are): "field" or
+# "app_label.model.field".
+DJANGO_HTTP_HOOKS_EXCLUDED_FIELDS = env.list("DJANGO_HTTP_HOOKS_EXCLUDED_FIELDS", default=[])
+# Raise (failing the save that fired the hook) instead of recording an error callback.
+DJANGO_HTTP_HOOKS_RAISE_EXCEPTIONS = env.bool("DJANGO_HTTP_HOOKS_RAISE_EXCEPTIONS", default=False)
+# Switch hooks off: no callbacks are written (the admin and the sender still work).
+DJANGO_HTTP_HOOKS_SHUT_DOWN = env.bool("DJANGO_HTTP_HOOKS_SHUT_DOWN", default=False)
+{%- endif %}
+
 {%- if cookiecutter.task_executor != "sync" %}
 
 # --- Task queue (`make worker`) ---------------------------------------------
@@ -347,7 +395,16 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic tasks (celery beat): add entries here, e.g.
 # {"nightly-report": {"task": "app.tasks.report", "schedule": 24 * 3600}}.
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+{%- if cookiecutter.use_http_hooks %}
+    # Deliveries of HTTP hooks whose retry is due.
+    "http-hooks-send-due-callbacks": {
+        "task": "airlock.run_effect",
+        "schedule": 30.0,
+        "args": ["{{ cookiecutter.project_slug }}.platform.http_hooks.delivery.send_due_callbacks", [], {}],
+    },
+{%- endif %}
+}
 {%- elif cookiecutter.task_executor == "django_q" %}
 
 # The broker: Redis when REDIS_URL is set, else the database (django-q's ORM
@@ -440,6 +497,9 @@ LOGGING = {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "request.summary": {"level": "INFO"},
+        # One INFO line per outgoing request (HTTP hooks): only problems are logged.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 {%- if cookiecutter.use_sentry %}

@@ -1,0 +1,505 @@
+"""HTTP hooks: events become callbacks (payloads, headers, signals, validation), admin, commands.
+
+Delivery over HTTP is in test_http_hooks_delivery.py. Hooks here listen to the
+user model, which every generated project has.
+"""
+
+import json
+from xml.etree import ElementTree
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from .conftest import platform_module, run_python
+
+http_hooks = platform_module("http_hooks")
+models = platform_module("http_hooks", "models")
+Callback, Hook, Signal = models.Callback, models.Hook, models.Signal
+POST_SAVE = "django.db.models.signals.post_save"
+PRE_SAVE = "django.db.models.signals.pre_save"
+POST_DELETE = "django.db.models.signals.post_delete"
+TARGET = "https://receiver.example/hooks"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _public_targets_only(settings):
+    """Production's default: no private, loopback or link-local target is allowed."""
+    settings.DJANGO_HTTP_HOOKS_ALLOWED_NETWORKS = []
+
+
+def make_user(username="ada", **fields):
+    return get_user_model().objects.create_user(
+        username=username, password="pw-1234-secret", **fields
+    )
+
+
+def hook(signals=(POST_SAVE,), **fields):
+    fields.setdefault("target_url", TARGET)
+    return http_hooks.create_hook(list(signals), model="users.user", **fields)
+
+
+class UserSerializer:
+    """Anything with to_representation(instance) works as a serializer (DRF is not needed)."""
+
+    def to_representation(self, instance):
+        return {"name": instance.username, "staff": instance.is_staff}
+
+
+class BrokenSerializer:
+    def to_representation(self, instance):
+        raise RuntimeError("serializer exploded")
+
+
+# --- Events ------------------------------------------------------------------
+
+
+def test_a_hook_fires_for_its_model_only():
+    hook(http_method="PUT", headers="X-Token: 12345")
+    http_hooks.create_hook([POST_SAVE], model="auth.group", target_url=TARGET + "/groups")
+    make_user()
+    (callback,) = Callback.objects.all()
+    assert callback.target_url == TARGET
+    assert callback.http_method == "PUT"
+    assert callback.headers == {"X-Token": "12345"}
+    assert callback.status == "waiting"
+    assert callback.event_type == "created"
+    assert callback.message_id.startswith("msg_")
+
+
+def test_event_types_follow_the_signal():
+    hook([PRE_SAVE, POST_SAVE, POST_DELETE])
+    user = make_user()
+    user.first_name = "Ada"
+    user.save()
+    user.delete()
+    events = list(Callback.objects.order_by("pk").values_list("event_type", flat=True))
+    assert events == ["created", "created", "updated", "updated", "deleted"]
+
+
+def test_several_hooks_on_one_model_each_get_a_callback():
+    hook(name="one")
+    hook(name="two", target_url=TARGET + "/2")
+    hook([POST_DELETE], name="three")
+    make_user()
+    assert sorted(Callback.objects.values_list("hook__name", flat=True)) == ["one", "two"]
+
+
+def test_a_disabled_hook_writes_nothing():
+    hook(enabled=False)
+    make_user()
+    assert not Callback.objects.exists()
+
+
+def test_disabling_a_hook_takes_effect_at_once():
+    h = hook()
+    make_user("first")
+    h.enabled = False
+    h.save()
+    make_user("second")
+    h.enabled = True
+    h.target_url = TARGET + "/new"
+    h.save()
+    make_user("third")
+    urls = list(Callback.objects.order_by("pk").values_list("target_url", flat=True))
+    assert urls == [TARGET, TARGET + "/new"]
+
+
+def test_a_rollback_leaves_no_callback():
+    hook()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        make_user()
+        assert Callback.objects.count() == 1
+        raise RuntimeError("business failure")
+    assert not Callback.objects.exists()
+    assert not get_user_model().objects.exists()
+
+
+def test_a_deleted_hook_never_breaks_the_save_that_raced_it():
+    h = hook()
+    Hook.objects.filter(pk=h.pk).delete()  # a queryset delete: as if another process did it
+    make_user()  # the token changed, so this process no longer knows the hook
+    assert not Callback.objects.exists()
+
+
+def test_saving_an_unhooked_model_costs_no_query():
+    hook()  # hooks exist, on another model
+    group_model = get_user_model()._meta.get_field("groups").related_model
+    group_model.objects.create(name="warm-up")
+    with CaptureQueriesContext(connection) as queries:
+        group_model.objects.create(name="staff")
+    assert len(queries) == 1, [q["sql"] for q in queries]
+
+
+def test_fixtures_being_loaded_are_not_events():
+    hook()
+    user = get_user_model()(username="raw")
+    user.save_base(raw=True)
+    assert not Callback.objects.exists()
+
+
+# --- Payloads ----------------------------------------------------------------
+
+
+def test_json_template_values_are_json_escaped_not_html_escaped():
+    template = (
+        '{"id": {{ instance.id }}, "name": "{{ instance.first_name }}", '
+        '"year": {{ instance.date_joined.year }}, "staff": {{ instance.is_staff }}, '
+        '"event": "{{ event_type }}", "created": {{ created }}}'
+    )
+    hook(payload_template=template)
+    tricky = 'a"<&b>\n\\ \u00e9\u2603'
+    user = make_user(first_name=tricky)
+    data = json.loads(Callback.objects.get().payload)
+    assert data == {
+        "id": user.pk,
+        "name": tricky,
+        "year": user.date_joined.year,
+        "staff": False,
+        "event": "created",
+        "created": True,
+    }
+
+
+def test_xml_template_values_are_xml_escaped():
+    template = (
+        '<user id="{{ instance.id }}" name="{{ instance.first_name }}">'
+        "<event>{{ event_type }}</event><last>{{ instance.last_name }}</last></user>"
+    )
+    hook(payload_template=template, content_type="application/xml")
+    make_user(first_name='"quoted" & <tagged>', last_name="O'Hara & <Sons>")
+    root = ElementTree.fromstring(Callback.objects.get().payload)
+    assert root.get("name") == '"quoted" & <tagged>'
+    assert root.find("last").text == "O'Hara & <Sons>"
+    assert root.find("event").text == "created"
+
+
+def test_safe_inserts_a_value_as_it_is():
+    hook(payload_template='{"raw": {{ instance.first_name|safe }}}')
+    make_user(first_name="[1, 2]")
+    assert json.loads(Callback.objects.get().payload) == {"raw": [1, 2]}
+
+
+def test_default_payload_has_the_fields_but_never_the_password(settings):
+    settings.DJANGO_HTTP_HOOKS_EXCLUDED_FIELDS = ["users.user.email"]
+    hook()
+    user = make_user(email="ada@example.com")
+    data = json.loads(Callback.objects.get().payload)
+    assert data["object_type"] == "users.user"
+    assert data["object_id"] == user.pk
+    assert data["event_type"] == "created"
+    fields = data["object_serialization"]
+    assert fields["username"] == "ada"
+    assert "password" not in fields
+    assert "email" not in fields
+    assert fields["date_joined"].startswith(str(user.date_joined.year))
+
+
+def test_a_serializer_class_makes_the_payload():
+    hook(serializer_class=f"{__name__}.UserSerializer")
+    make_user()
+    assert json.loads(Callback.objects.get().payload) == {"name": "ada", "staff": False}
+
+
+def test_a_failing_serializer_leaves_an_error_callback_not_nothing():
+    hook(serializer_class=f"{__name__}.BrokenSerializer")
+    make_user()
+    callback = Callback.objects.get()
+    assert callback.status == "error"
+    assert "serializer exploded" in callback.status_details
+
+
+def test_raise_exceptions_makes_the_save_fail_instead(settings):
+    settings.DJANGO_HTTP_HOOKS_RAISE_EXCEPTIONS = True
+    hook(serializer_class=f"{__name__}.BrokenSerializer")
+    with pytest.raises(http_hooks.InvalidPayloadError, match="serializer exploded"):
+        make_user()
+
+
+def test_a_value_that_breaks_the_json_is_recorded_as_an_error():
+    hook(payload_template='{"name": {{ instance.first_name }}}')  # unquoted: fine for a number
+    make_user(first_name="not a number")
+    callback = Callback.objects.get()
+    assert callback.status == "error"
+    assert "not valid JSON" in callback.status_details
+
+
+# --- Validation when a hook is saved ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "error", "message"),
+    [
+        ({"payload_template": '{"a": {% if %}}'}, "InvalidPayloadError", "does not compile"),
+        ({"payload_template": '{"a": "{{ instance.id }}"'}, "InvalidPayloadError", "JSON"),
+        (
+            {"payload_template": "<a><b></a>", "content_type": "text/xml"},
+            "InvalidPayloadError",
+            "XML",
+        ),
+        ({"content_type": "application/xml"}, "InvalidPayloadError", "write a template"),
+        ({"serializer_class": "no.such.Serializer"}, "InvalidPayloadError", "Cannot import"),
+        ({"serializer_class": "json.dumps"}, "InvalidPayloadError", "to_representation"),
+        ({"headers": "X-Token 12345"}, "InvalidHeadersError", "no colon"),
+        ({"headers": "X-Token: a\rInjected: yes"}, "InvalidHeadersError", "line break"),
+        ({"headers": "Bad Name: 1"}, "InvalidHeadersError", "not a valid header name"),
+        ({"headers": "webhook-signature: v1,forged"}, "InvalidHeadersError", "set by the sender"),
+        ({"target_url": "ftp://example.com/"}, "InvalidTargetError", "http"),
+        ({"target_url": "http://10.1.2.3/"}, "InvalidTargetError", "private"),
+        ({"target_url": "http://169.254.169.254/latest"}, "InvalidTargetError", "link-local"),
+        ({"target_url": "http://localhost:8000/"}, "InvalidTargetError", "loopback"),
+        ({"target_url": "http://[::1]/"}, "InvalidTargetError", "loopback"),
+    ],
+)
+def test_a_hook_that_cannot_work_is_refused_and_nothing_is_saved(fields, error, message):
+    with pytest.raises(getattr(http_hooks, error), match=message):
+        hook(**fields)
+    assert not Hook.objects.exists()
+
+
+def test_header_values_may_contain_colons_and_json_headers_work():
+    hook(headers="X-Url: http://a.example:8080/x\r\nX-Time: 12:30\n\n")
+    make_user()
+    assert Callback.objects.get().headers == {"X-Url": "http://a.example:8080/x", "X-Time": "12:30"}
+    hook(headers='{"test-token": "12345"}', target_url=TARGET + "/2")
+    make_user("grace")
+    assert Callback.objects.filter(target_url=TARGET + "/2").get().headers == {
+        "test-token": "12345"
+    }
+
+
+def test_allowed_networks_let_hooks_reach_private_addresses(settings):
+    settings.DJANGO_HTTP_HOOKS_ALLOWED_NETWORKS = ["10.0.0.0/8"]
+    assert hook(target_url="http://10.1.2.3/").pk
+    with pytest.raises(http_hooks.InvalidTargetError):
+        hook(target_url="http://192.168.1.1/")
+
+
+def test_an_invalid_signal_is_refused_and_leaves_no_hook():
+    with pytest.raises(http_hooks.InvalidSignalError, match="Cannot import"):
+        http_hooks.create_signal("django.db.models.signals.no_such_signal")
+    with pytest.raises(http_hooks.InvalidSignalError, match="not a Django signal"):
+        http_hooks.create_signal("django.db.models.Model")
+    with pytest.raises(http_hooks.InvalidSignalError):
+        hook(["django.db.models.signals.no_such_signal"])
+    assert not Hook.objects.exists()
+    assert http_hooks.create_signal(POST_SAVE, create=False) is not None
+
+
+def test_the_common_model_signals_are_seeded():
+    seeded = set(Signal.objects.values_list("signal", flat=True))
+    for name in ("post_save", "pre_save", "post_delete", "pre_delete", "m2m_changed"):
+        assert f"django.db.models.signals.{name}" in seeded
+
+
+def test_a_custom_signal_fires_hooks():
+    hook(
+        ["django.contrib.auth.signals.user_logged_in"], payload_template='{"e": "{{ event_type }}"}'
+    )
+    from django.contrib.auth.signals import user_logged_in
+
+    user = make_user()
+    assert not Callback.objects.exists()  # post_save is not among this hook's signals
+    user_logged_in.send(sender=type(user), request=None, user=user)
+    (callback,) = Callback.objects.all()
+    assert json.loads(callback.payload) == {"e": "django.contrib.auth.signals.user_logged_in"}
+
+
+def test_create_hook_takes_a_model_by_label_name_or_class():
+    assert hook().model.model == "user"
+    by_class = http_hooks.create_hook([POST_SAVE], model=get_user_model(), target_url=TARGET)
+    assert by_class.model.app_label == "users"
+    with pytest.raises(ValidationError, match="exactly one model"):
+        http_hooks.create_hook([POST_SAVE], model="nosuchmodel", target_url=TARGET)
+
+
+def test_secret_is_a_standard_webhooks_secret_and_unique():
+    first, second = hook(), hook()
+    assert first.secret.startswith("whsec_")
+    assert first.secret != second.secret
+
+
+# --- Settings and checks ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("TIMEOUT", 0),
+        ("CONCURRENCY", "ten"),
+        ("RETRY_SCHEDULE", [5, "soon"]),
+        ("ALLOWED_NETWORKS", ["not-a-network"]),
+        ("RAISE_EXCEPTIONS", "yes"),
+        ("CACHE", "missing"),
+        ("LEASE", 1),
+    ],
+)
+def test_settings_are_validated_naming_the_setting(settings, name, value):
+    setattr(settings, f"DJANGO_HTTP_HOOKS_{name}", value)
+    with pytest.raises(ImproperlyConfigured, match=f"DJANGO_HTTP_HOOKS_{name}"):
+        platform_module("http_hooks", "conf").validate()
+
+
+def test_a_bad_environment_value_stops_startup_naming_it():
+    result = run_python(
+        "import django; django.setup()",
+        {"DJANGO_DEBUG": "true", "DJANGO_HTTP_HOOKS_ALLOWED_NETWORKS": "10.0.0.0/33"},
+    )
+    assert result.returncode != 0
+    assert "DJANGO_HTTP_HOOKS_ALLOWED_NETWORKS" in result.stderr
+
+
+def test_checks_warn_about_a_process_local_cache_and_the_obsolete_reload(settings):
+    checks = platform_module("http_hooks", "checks")
+    assert checks.check_shared_cache(None) == []
+    settings.CACHES = {
+        **settings.CACHES,
+        "http_hooks": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    }
+    assert [w.id for w in checks.check_shared_cache(None)] == ["http_hooks.W001"]
+    settings.DJANGO_HTTP_HOOKS_RELOAD = ["touch", "config/wsgi.py"]
+    assert [w.id for w in checks.check_obsolete_reload(None)] == ["http_hooks.W002"]
+
+
+def test_shut_down_writes_no_callbacks():
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\n"
+        "from django.db.models.signals import post_save\n"
+        "uid = 'http_hooks:django.db.models.signals.post_save'\n"
+        "print('receivers', sum(r[0][0] == uid for r in post_save.receivers))\n"
+    )
+    env = {"DJANGO_DEBUG": "true", "DATABASE_URL": "sqlite://:memory:"}
+    on = run_python(code, env)
+    off = run_python(code, {**env, "DJANGO_HTTP_HOOKS_SHUT_DOWN": "true"})
+    assert on.stdout.strip().endswith("receivers 1"), on.stderr
+    assert off.stdout.strip().endswith("receivers 0"), off.stderr
+
+
+# --- Commands -----------------------------------------------------------------
+
+
+def test_monitor_callbacks_exits_1_above_the_limit(capsys):
+    hook(serializer_class=f"{__name__}.BrokenSerializer")
+    for name in ("a", "b", "c"):
+        make_user(name)
+    call_command("monitor_callbacks", "--status", "error", "--callbacks_limit", "3")
+    assert "3 error callbacks in all (limit 3)" in capsys.readouterr().out
+    with pytest.raises(CommandError) as failure:
+        call_command(
+            "monitor_callbacks", "--status", "error", "--callbacks_limit", "2", "--minutes_ago", "5"
+        )
+    assert failure.value.returncode == 1
+    call_command("monitor_callbacks", "--status", "waiting", "--callbacks_limit", "0")
+
+
+def test_monitor_callbacks_rejects_an_unknown_status():
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("monitor_callbacks", "--status", "sent")
+
+
+def test_delete_old_callbacks_keeps_recent_and_waiting_ones(capsys):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    h = hook()
+    for status in ("sent", "error", "waiting", "sent"):
+        Callback.objects.create(hook=h, target_url=TARGET, http_method="POST", status=status)
+    last = Callback.objects.order_by("pk").last()
+    old = timezone.now() - timedelta(days=40)
+    Callback.objects.exclude(pk=last.pk).update(create_datetime=old)
+    call_command("delete_old_callbacks", "30")
+    out = capsys.readouterr().out
+    assert "Deleted 2 callbacks" in out
+    assert "kept 1 still waiting" in out
+    assert sorted(Callback.objects.values_list("status", flat=True)) == ["sent", "waiting"]
+
+
+# --- Admin --------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-123")
+    client.force_login(admin)
+    return client
+
+
+def test_admin_pages_and_search_work(staff_client):
+    hook(name="orders")
+    make_user()
+    for url in (
+        "/admin/http_hooks/hook/",
+        "/admin/http_hooks/hook/?q=orders",
+        "/admin/http_hooks/hook/add/",
+        "/admin/http_hooks/callback/",
+        "/admin/http_hooks/callback/?q=receiver&status__exact=waiting",
+        f"/admin/http_hooks/callback/{Callback.objects.first().pk}/change/",
+        "/admin/http_hooks/signal/",
+    ):
+        assert staff_client.get(url).status_code == 200, url
+
+
+def test_admin_form_shows_an_invalid_template_beside_the_field(staff_client):
+    from django.contrib.contenttypes.models import ContentType
+
+    response = staff_client.post(
+        "/admin/http_hooks/hook/add/",
+        {
+            "name": "broken",
+            "model": ContentType.objects.get_for_model(get_user_model()).pk,
+            "signals": [Signal.objects.get(signal=POST_SAVE).pk],
+            "enabled": "on",
+            "target_url": TARGET,
+            "http_method": "POST",
+            "content_type": "application/json",
+            "payload_template": '{"a": {{ instance.id }',
+            "secret": "whsec_" + "A" * 32,
+        },
+    )
+    assert response.status_code == 200
+    assert "payload_template" in response.context["adminform"].form.errors
+    assert not Hook.objects.exists()
+
+
+def test_admin_actions_enable_disable_and_retry(staff_client, django_capture_on_commit_callbacks):
+    h = hook(serializer_class=f"{__name__}.BrokenSerializer")
+    url = "/admin/http_hooks/hook/"
+    staff_client.post(url, {"action": "disable_hooks", "_selected_action": [h.pk]})
+    make_user("after-disable")
+    assert not Callback.objects.exists()
+    staff_client.post(url, {"action": "enable_hooks", "_selected_action": [h.pk]})
+    make_user("after-enable")
+    failed = Callback.objects.get(status="error")
+    with (
+        platform_module("airlock", "testing").recorded_effects() as effects,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        staff_client.post(
+            "/admin/http_hooks/callback/",
+            {"action": "retry_now", "_selected_action": [failed.pk]},
+        )
+    failed.refresh_from_db()
+    assert failed.status == "waiting"
+    assert effects.names[-1].endswith("deliver_callbacks")
+
+
+def test_admin_send_test_event_queues_a_callback(staff_client, django_capture_on_commit_callbacks):
+    h = hook(payload_template='{"event": "{{ event_type }}", "id": {{ instance.id }}}')
+    with (
+        platform_module("airlock", "testing").recorded_effects() as effects,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        staff_client.post(
+            "/admin/http_hooks/hook/", {"action": "send_test_event", "_selected_action": [h.pk]}
+        )
+    callback = Callback.objects.get(event_type="test")
+    assert json.loads(callback.payload)["event"] == "test"
+    assert len(effects) == 1

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class HttpHooksConfig(AppConfig):
+    """HTTP hooks: validates DJANGO_HTTP_HOOKS_* and connects the hooks' receivers."""
+
+    name = __package__
+    label = "http_hooks"
+    verbose_name = "HTTP hooks"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks, conf, signals  # noqa: F401 (checks registers itself)
+        from .registry import registry
+
+        conf.validate()
+        signals.connect()
+        if not conf.get("SHUT_DOWN"):
+            registry.connect()

@@ -1,0 +1,275 @@
+"""Which hooks listen to what, in every process, always current, at no cost to other models.
+
+Each process keeps the enabled hooks in memory, keyed by (model label, signal
+path). Any change to hooks or signals (admin, API, shell, another server)
+writes a new random token to a shared cache (DJANGO_HTTP_HOOKS_CACHE) at once
+and again when its transaction commits. Before each save, delete or m2m change,
+a process compares the token with its own and reloads the hooks when they
+differ. That comparison is one cache read and
+no database query, so a save of a model no hook listens to costs no query, and
+no reload command or restart is ever needed (the seed's DJANGO_HTTP_HOOKS_RELOAD).
+
+Receivers: the model signals are connected once, for every sender; any other
+signal a hook uses (custom signals, pre_init/post_init) is connected while an
+enabled hook uses it and disconnected when none does; a process connects it at
+its next reload, that is, at its first save or delete after the change.
+"""
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass
+
+from django.core.cache import caches
+from django.db import DatabaseError, connection, transaction
+from django.db.models import signals as model_signals
+from django.utils import timezone
+
+from . import conf
+from .errors import HttpHooksError, InvalidHookError
+from .headers import parse_headers
+from .payloads import PayloadBuilder, import_signal
+
+logger = logging.getLogger(__name__)
+TOKEN_KEY = "http_hooks:registry-token"
+SIGNALS_PATH = "django.db.models.signals."
+# Connected for every sender, always: the first signal of each save, delete
+# and m2m change checks the token; the others only look hooks up.
+MODEL_SIGNALS = {
+    SIGNALS_PATH + name: getattr(model_signals, name)
+    for name in ("pre_save", "post_save", "pre_delete", "post_delete", "m2m_changed")
+}
+CHECKS_TOKEN = frozenset(SIGNALS_PATH + name for name in ("pre_save", "pre_delete", "m2m_changed"))
+
+
+@dataclass(frozen=True)
+class HookSpec:
+    """What a callback needs from its hook, built once per registry load."""
+
+    id: int
+    target_url: str
+    http_method: str
+    content_type: str
+    headers: dict
+    builder: PayloadBuilder | None
+    error: str = ""
+
+
+def event_type(signal_path, kwargs):
+    """created / updated / deleted for model signals, the m2m action, else the signal's path."""
+    if signal_path.endswith(("post_save", "pre_save")):
+        if "created" in kwargs:
+            return "created" if kwargs["created"] else "updated"
+        return "created" if kwargs["instance"]._state.adding else "updated"
+    if signal_path.endswith(("post_delete", "pre_delete")):
+        return "deleted"
+    if signal_path.endswith("m2m_changed"):
+        return kwargs.get("action", "m2m_changed")
+    return signal_path
+
+
+class HookRegistry:
+    def __init__(self):
+        self._token = None
+        self._hooks = {}
+        self._extra_receivers = {}
+        self._lock = threading.Lock()
+        self._tables_exist = False
+        self._changed_in_transaction = False
+        self.suspended = False
+
+    # -- freshness ---------------------------------------------------------
+
+    def _cache(self):
+        return caches[conf.get("CACHE")]
+
+    def invalidate(self):
+        """Tell every process (this one included) to reload the hooks before their next use."""
+        token = uuid.uuid4().hex
+        try:
+            self._cache().set(TOKEN_KEY, token, None)
+        except Exception:
+            logger.exception("Could not publish a hooks change to the cache")
+        self._token = None
+
+    def invalidate_now_and_on_commit(self):
+        """For a change to hooks: visible at once here, published again once it commits.
+
+        Should the transaction roll back instead, this process may have loaded
+        the uncommitted change; it reloads at its next check outside a transaction.
+        """
+        self.invalidate()
+        if connection.in_atomic_block:
+            self._changed_in_transaction = True
+            transaction.on_commit(self.invalidate, robust=True)
+
+    def ensure_current(self):
+        if self.suspended:
+            return
+        if self._changed_in_transaction and not connection.in_atomic_block:
+            self._changed_in_transaction = False
+            self._token = None
+        try:
+            cache = self._cache()
+            token = cache.get(TOKEN_KEY)
+            if token is None:
+                cache.add(TOKEN_KEY, uuid.uuid4().hex, None)
+                token = cache.get(TOKEN_KEY)
+        except Exception:
+            logger.warning("Cannot read the hooks token from the cache: reloading hooks")
+            token = None
+        if token is None or token != self._token:
+            self.reload(token)
+
+    def reload(self, token=None):
+        with self._lock:
+            hooks = self._load()
+            if hooks is None:
+                return
+            self._hooks = hooks
+            self._connect_extra_signals({path for _, path in hooks})
+            self._token = token
+
+    def _load(self):
+        from .models import Hook
+
+        if not self._tables_exist:
+            self._tables_exist = Hook._meta.db_table in connection.introspection.table_names()
+            if not self._tables_exist:
+                return {}
+        try:
+            # A savepoint, so a failed read cannot break the caller's transaction.
+            with transaction.atomic():
+                rows = list(
+                    Hook.objects.filter(enabled=True)
+                    .select_related("model")
+                    .prefetch_related("signals")
+                )
+        except DatabaseError:
+            logger.exception("Could not load the HTTP hooks; keeping the previous set")
+            return None
+        hooks = {}
+        for hook in rows:
+            model = hook.model.model_class()
+            if model is None:
+                logger.warning("Hook %s: model %s no longer exists", hook.pk, hook.model)
+                continue
+            spec = self._spec(hook)
+            for signal in hook.signals.all():
+                key = (model._meta.label_lower, signal.signal)
+                hooks[key] = (*hooks.get(key, ()), spec)
+        return hooks
+
+    @staticmethod
+    def _spec(hook):
+        try:
+            headers, builder, error = parse_headers(hook.headers), PayloadBuilder.for_hook(hook), ""
+        except InvalidHookError as exc:
+            # Saved before a dependency changed (e.g. its serializer was removed):
+            # its events are recorded as errors, not dropped.
+            headers, builder, error = {}, None, exc.message
+        return HookSpec(
+            hook.pk, hook.target_url, hook.http_method, hook.content_type, headers, builder, error
+        )
+
+    # -- receivers ---------------------------------------------------------
+
+    def connect(self):
+        for path, signal in MODEL_SIGNALS.items():
+            signal.connect(self._receiver(path), weak=False, dispatch_uid=f"http_hooks:{path}")
+        model_signals.pre_migrate.connect(self._suspend, dispatch_uid="http_hooks:pre_migrate")
+        model_signals.post_migrate.connect(self._resume, dispatch_uid="http_hooks:post_migrate")
+
+    def disconnect(self):
+        for path, signal in MODEL_SIGNALS.items():
+            signal.disconnect(dispatch_uid=f"http_hooks:{path}")
+        self._connect_extra_signals(set())
+
+    def _suspend(self, **kwargs):
+        self.suspended = True
+
+    def _resume(self, **kwargs):
+        self.suspended = False
+        self._tables_exist = False
+        self._token = None
+
+    def _connect_extra_signals(self, paths):
+        wanted = {p for p in paths if p not in MODEL_SIGNALS}
+        for path in set(self._extra_receivers) - wanted:
+            signal = self._extra_receivers.pop(path)
+            signal.disconnect(dispatch_uid=f"http_hooks:{path}")
+        for path in wanted - set(self._extra_receivers):
+            try:
+                signal = import_signal(path)
+            except InvalidHookError as exc:
+                logger.error("Hooks on %s cannot fire: %s", path, exc.message)
+                continue
+            signal.connect(self._receiver(path), weak=False, dispatch_uid=f"http_hooks:{path}")
+            self._extra_receivers[path] = signal
+
+    def _receiver(self, path):
+        checks = path in CHECKS_TOKEN
+
+        def receive(sender, **kwargs):
+            if checks and (path != SIGNALS_PATH + "m2m_changed" or kwargs["action"][:4] == "pre_"):
+                self.ensure_current()
+            if not self._hooks:
+                return
+            instance = kwargs.get("instance")
+            meta = getattr(instance if hasattr(instance, "_meta") else sender, "_meta", None)
+            specs = self._hooks.get((meta.label_lower, path)) if meta is not None else None
+            if specs and not kwargs.get("raw"):  # fixtures being loaded are not events
+                self.fire(specs, path, instance, kwargs)
+
+        receive.__qualname__ = f"http_hooks receiver for {path}"
+        return receive
+
+    # -- events ------------------------------------------------------------
+
+    def fire(self, specs, path, instance, kwargs):
+        """Write one callback per hook, in the caller's transaction; deliver after commit."""
+        from .delivery import schedule_delivery
+        from .models import Callback
+
+        kind = event_type(path, kwargs)
+        extra = {k: v for k, v in kwargs.items() if k not in ("sender", "instance", "signal")}
+        extra["signal"] = path
+        callbacks = [self._callback(spec, instance, kind, extra) for spec in specs]
+        Callback.objects.bulk_create(callbacks)
+        waiting = [c.pk for c in callbacks if c.status == Callback.Status.WAITING]
+        if waiting:
+            schedule_delivery(waiting)
+
+    @staticmethod
+    def _callback(spec, instance, kind, extra):
+        from ..guid import get_guid
+        from .models import Callback
+
+        status, details, payload = Callback.Status.WAITING, "", ""
+        try:
+            if spec.error:
+                raise InvalidHookError(spec.error)
+            payload = spec.builder.build(instance, kind, extra)
+        except HttpHooksError as exc:
+            if conf.get("RAISE_EXCEPTIONS"):
+                raise
+            logger.error("Hook %s: no request for this %s event: %s", spec.id, kind, exc)
+            status, details = Callback.Status.ERROR, str(exc)[:512]
+        pk = getattr(instance, "pk", None)
+        return Callback(
+            hook_id=spec.id,
+            target_url=spec.target_url,
+            http_method=spec.http_method,
+            headers=spec.headers,
+            payload=payload,
+            content_type=spec.content_type,
+            status=status,
+            status_details=details,
+            event_type=kind[:128],
+            object_id="" if pk is None else str(pk)[:64],
+            correlation_id=get_guid() or "",
+            next_attempt_at=timezone.now(),
+        )
+
+
+registry = HookRegistry()

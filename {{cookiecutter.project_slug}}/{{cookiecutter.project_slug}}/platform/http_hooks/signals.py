@@ -1,0 +1,20 @@
+"""Receivers that keep every process's hooks current: any change to hooks or signals
+publishes a new registry token (see registry.py)."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from .registry import registry
+
+
+def _hooks_changed(sender, **kwargs):
+    registry.invalidate_now_and_on_commit()
+
+
+def connect():
+    from .models import Hook, Signal
+
+    for model in (Hook, Signal):
+        for signal in (post_save, post_delete):
+            uid = f"http_hooks:{model.__name__}"
+            signal.connect(_hooks_changed, sender=model, dispatch_uid=uid)
+    m2m_changed.connect(_hooks_changed, sender=Hook.signals.through, dispatch_uid="http_hooks:m2m")
