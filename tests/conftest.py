@@ -26,6 +26,7 @@ MATRIX = {
         "use_docker": False,
         "ci": "none",
         "include_example": False,
+        "use_http_hooks": False,
         "open_source_license": "Not open source",
     },
     # Each task queue (celery is the default, baked above).

@@ -115,6 +115,24 @@ def test_unselected_options_leave_nothing_behind(baked, name):
         assert (project / relative).exists() is (queue != "sync"), relative
     assert ("worker:" in (project / "Makefile").read_text()) is (queue != "sync")
 
+    hooks = answers["use_http_hooks"]
+    for relative in (
+        f"{slug}/platform/http_hooks",
+        "tests/test_http_hooks.py",
+        "tests/test_http_hooks_delivery.py",
+        "tests/webhook_receiver.py",
+    ):
+        assert (project / relative).exists() is hooks, relative
+    assert ("http_hooks" in configuration) is hooks
+    assert ('"httpx' in dependencies) is hooks
+    assert ('"standardwebhooks' in dependencies) is hooks
+    project_text = "\n".join(
+        path.read_text(errors="replace")
+        for path in project.rglob("*")
+        if path.is_file() and ".venv" not in path.parts and path.suffix in {".py", ".md", ".toml"}
+    )
+    assert ("http_hooks" in project_text) is hooks
+
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     license_file = project / "LICENSE"
     if answers["open_source_license"] == "Not open source":

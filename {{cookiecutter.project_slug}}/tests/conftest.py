@@ -42,14 +42,6 @@ def _effects_run_inline(request):
         yield
 
 
-@pytest.fixture(autouse=True)
-def _fresh_http_hooks():
-    """Each test's database changes roll back; so must what processes know of hooks."""
-    yield
-    if "http_hooks" in apps.app_configs:
-        platform_module("http_hooks", "registry").registry.invalidate()
-
-
 def platform_module(label, submodule=None):
     """A platform app's package (or one of its modules), found through its app label.
 

@@ -28,6 +28,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
+def _fresh_registry():
+    """Each test's hooks roll back with its database: the registry must forget them too."""
+    yield
+    platform_module("http_hooks", "registry").registry.invalidate()
+
+
+@pytest.fixture(autouse=True)
 def _public_targets_only(settings):
     """Production's default: no private, loopback or link-local target is allowed."""
     settings.DJANGO_HTTP_HOOKS_ALLOWED_NETWORKS = []

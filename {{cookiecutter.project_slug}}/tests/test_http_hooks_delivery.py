@@ -26,6 +26,7 @@ from django.utils import timezone
 from standardwebhooks import Webhook
 
 from .conftest import PROJECT_DIR, platform_module, run_python
+from .test_http_hooks import _fresh_registry  # noqa: F401 (autouse here too)
 from .webhook_receiver import WebhookReceiver
 
 http_hooks = platform_module("http_hooks")
