@@ -410,6 +410,10 @@ def disable_hook(hook_id, reason):
         )
         Callback.objects.filter(
             hook_id=hook_id, status=Callback.Status.WAITING, lease_until__isnull=True
-        ).update(status=Callback.Status.ERROR, status_details=f"hook disabled: {reason}"[:512])
+        ).update(
+            status=Callback.Status.ERROR,
+            status_details=f"hook disabled: {reason}"[:512],
+            update_datetime=timezone.now(),
+        )
         registry.invalidate_now_and_on_commit()
     logger.warning("Hook %s disabled: %s", hook_id, reason)

@@ -26,7 +26,7 @@ from django.db.models import signals as model_signals
 from django.utils import timezone
 
 from . import conf
-from .errors import HttpHooksError, InvalidHookError
+from .errors import InvalidHookError
 from .headers import parse_headers
 from .payloads import PayloadBuilder, import_signal
 
@@ -250,7 +250,7 @@ class HookRegistry:
             if spec.error:
                 raise InvalidHookError(spec.error)
             payload = spec.builder.build(instance, kind, extra)
-        except HttpHooksError as exc:
+        except Exception as exc:  # any failure: recorded as an error callback, never lost
             if conf.get("RAISE_EXCEPTIONS"):
                 raise
             logger.error("Hook %s: no request for this %s event: %s", spec.id, kind, exc)

@@ -2,7 +2,8 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import my_service.platform.http_hooks.models
+# Relative, so the migration holds for any project package name.
+from .. import models as hooks_models
 from django.db import migrations, models
 
 
@@ -40,7 +41,7 @@ class Migration(migrations.Migration):
                 ('content_type', models.CharField(choices=[('application/json', 'Json'), ('application/xml', 'Xml'), ('text/xml', 'Text Xml'), ('text/plain', 'Text'), ('application/javascript', 'Javascript'), ('text/html', 'Html')], default='application/json', max_length=128)),
                 ('payload_template', models.TextField(blank=True, help_text='Django template of the body: {{ instance.field }}, {{ event_type }}. Values are escaped for the content type (JSON strings, XML text).')),
                 ('serializer_class', models.CharField(blank=True, help_text='Dotted path of a class with to_representation(instance) (a DRF serializer works). Used when there is no payload template.', max_length=256)),
-                ('secret', models.CharField(default=my_service.platform.http_hooks.models.new_secret, help_text='Signing secret (whsec_...): receivers verify webhook-signature with it.', max_length=128)),
+                ('secret', models.CharField(default=hooks_models.new_secret, help_text='Signing secret (whsec_...): receivers verify webhook-signature with it.', max_length=128)),
                 ('create_datetime', models.DateTimeField(auto_now_add=True)),
                 ('update_datetime', models.DateTimeField(auto_now=True)),
                 ('model', models.ForeignKey(help_text='The model whose events trigger the hook.', limit_choices_to=models.Q(('app_label', 'http_hooks'), _negated=True), on_delete=django.db.models.deletion.CASCADE, to='contenttypes.contenttype')),
@@ -63,7 +64,7 @@ class Migration(migrations.Migration):
                 ('status_details', models.CharField(blank=True, max_length=512)),
                 ('event_type', models.CharField(blank=True, max_length=128)),
                 ('object_id', models.CharField(blank=True, max_length=64)),
-                ('message_id', models.CharField(default=my_service.platform.http_hooks.models.new_message_id, max_length=64, unique=True)),
+                ('message_id', models.CharField(default=hooks_models.new_message_id, max_length=64, unique=True)),
                 ('correlation_id', models.CharField(blank=True, max_length=128)),
                 ('attempts', models.PositiveIntegerField(default=0)),
                 ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
