@@ -17,17 +17,11 @@ one-at-a-time rate against the 50 ms receiver.
 
 import contextlib
 import json
-import os
 import shutil
 import subprocess
 import sys
-import uuid
 
 from .common import REPO_ROOT, Result, bakery, register
-
-POSTGRES_URL = os.environ.get(
-    "BAKE_POSTGRES_URL", "postgres://postgres:postgres@127.0.0.1:5432/postgres"
-)
 
 SETUP = """
 import django, json
@@ -130,20 +124,12 @@ print(json.dumps(count / elapsed))
 @contextlib.contextmanager
 def database():
     """A fresh PostgreSQL database URL (dropped afterwards), or None for SQLite."""
-    try:
-        import psycopg
-
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=3)
-    except Exception:
-        yield None
-        return
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+    with contextlib.ExitStack() as stack:
         try:
-            yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            url = stack.enter_context(bakery.temporary_postgres_database("bench"))
+        except Exception:  # no server answering: measure on the SQLite default
+            url = None
+        yield url
 
 
 @contextlib.contextmanager

@@ -21,6 +21,7 @@ import time
 import tomllib
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -58,6 +59,9 @@ def requirements(project_dir):
 
 
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
+POSTGRES_URL = os.environ.get(
+    "BAKE_POSTGRES_URL", "postgres://postgres:postgres@127.0.0.1:5432/postgres"
+)
 
 
 def redis_unreachable():
@@ -223,3 +227,23 @@ def gunicorn(project_dir, venv, env=None, workers=1, port=None, cpus=None):
             process.kill()
             process.wait()
         log.close()
+
+
+@contextlib.contextmanager
+def temporary_postgres_database(prefix="bake"):
+    """A fresh database on POSTGRES_URL's server: yields its URL, drops it afterwards.
+
+    Its ``test_`` twin (made by a Django test run against it) is dropped too.
+    Raises psycopg.OperationalError when the server does not answer.
+    """
+    import psycopg
+
+    admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'DROP DATABASE IF EXISTS "test_{name}" WITH (FORCE)')

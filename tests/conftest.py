@@ -1,7 +1,6 @@
 """Fixtures of the template's test suite: baked projects and the services they need."""
 
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,9 +47,6 @@ MATRIX = {
 }
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-POSTGRES_URL = os.environ.get(
-    "BAKE_POSTGRES_URL", "postgres://postgres:postgres@127.0.0.1:5432/postgres"
-)
 
 
 @dataclass
@@ -95,14 +91,7 @@ def postgres_database():
     import psycopg
 
     try:
-        admin = psycopg.connect(POSTGRES_URL, autocommit=True, connect_timeout=5)
+        with bakery.temporary_postgres_database() as url:
+            yield url
     except psycopg.OperationalError as exc:
-        require_service(f"PostgreSQL at {POSTGRES_URL}", exc)
-    name = f"bake_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
-        finally:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            admin.execute(f'DROP DATABASE IF EXISTS "test_{name}" WITH (FORCE)')
+        require_service(f"PostgreSQL at {bakery.POSTGRES_URL}", exc)
