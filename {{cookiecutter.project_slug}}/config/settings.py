@@ -395,16 +395,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic tasks (celery beat): add entries here, e.g.
 # {"nightly-report": {"task": "app.tasks.report", "schedule": 24 * 3600}}.
-CELERY_BEAT_SCHEDULE = {
 {%- if cookiecutter.use_http_hooks %}
+CELERY_BEAT_SCHEDULE = {
     # Deliveries of HTTP hooks whose retry is due.
     "http-hooks-send-due-callbacks": {
         "task": "airlock.run_effect",
         "schedule": 30.0,
         "args": ["{{ cookiecutter.project_slug }}.platform.http_hooks.delivery.send_due_callbacks", [], {}],
     },
-{%- endif %}
 }
+{%- else %}
+CELERY_BEAT_SCHEDULE = {}
+{%- endif %}
 {%- elif cookiecutter.task_executor == "django_q" %}
 
 # The broker: Redis when REDIS_URL is set, else the database (django-q's ORM
