@@ -22,6 +22,7 @@ ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
 # Names the generated project imports (or that Python resolves before the
 # project's own package), so a slug equal to one of them would shadow it.
 RESERVED_SLUGS = frozenset(sys.stdlib_module_names) | {
+    "aiohttp",
     "app",
     "asgiref",
     "celery",
@@ -32,7 +33,6 @@ RESERVED_SLUGS = frozenset(sys.stdlib_module_names) | {
     "dramatiq",
     "environ",
     "gunicorn",
-    "httpx",
     "huey",
     "manage",
     "platform",

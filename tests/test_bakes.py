@@ -134,7 +134,7 @@ def test_unselected_options_leave_nothing_behind(baked, name):
     ):
         assert (project / relative).exists() is hooks, relative
     assert ("http_hooks" in configuration) is hooks
-    assert ('"httpx' in dependencies) is hooks
+    assert ('"aiohttp' in dependencies) is hooks
     assert ('"standardwebhooks' in dependencies) is hooks
     project_text = "\n".join(
         path.read_text(errors="replace")

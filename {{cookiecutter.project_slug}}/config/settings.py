@@ -499,11 +499,6 @@ LOGGING = {
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "request.summary": {"level": "INFO"},
-{%- if cookiecutter.use_http_hooks %}
-        # One INFO line per outgoing request (HTTP hooks): only problems are logged.
-        "httpx": {"level": "WARNING"},
-        "httpcore": {"level": "WARNING"},
-{%- endif %}
     },
 }
 {%- if cookiecutter.use_sentry %}

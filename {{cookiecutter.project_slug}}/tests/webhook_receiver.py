@@ -7,7 +7,7 @@
         receiver.requests[0].headers["webhook-id"]
 
 ``answers`` items are a status code or a dict: ``{"status": 429, "headers":
-{"Retry-After": "120"}, "delay": 2.0}``.
+{"Retry-After": "120"}, "delay": 2.0, "body": "text or bytes"}``.
 """
 
 import threading
@@ -58,7 +58,8 @@ class WebhookReceiver:
                         ReceivedRequest(self.command, self.path, dict(self.headers), body)
                     )
                     receiver._lock.notify_all()
-                payload = answer.get("body", "ok").encode()
+                payload = answer.get("body", "ok")
+                payload = payload if isinstance(payload, bytes) else payload.encode()
                 try:
                     self.send_response(answer.get("status", 200))
                     for name, value in answer.get("headers", {}).items():

@@ -5,7 +5,7 @@ LOCKED`` where the database has it (PostgreSQL), then leased with a
 conditional UPDATE that only succeeds on rows nobody else holds, so two senders
 running at once never send the same callback. A sender that dies mid-batch
 leaves its rows leased; when the lease (DJANGO_HTTP_HOOKS_LEASE) runs out they
-are due again. Requests go out through one pooled ``httpx`` client, at most
+are due again. Requests go out through one pooled ``aiohttp`` session, at most
 DJANGO_HTTP_HOOKS_CONCURRENCY at a time, each bounded by DJANGO_HTTP_HOOKS_TIMEOUT,
 signed as Standard Webhooks describes. Outcomes are written back in bulk.
 """
@@ -15,6 +15,7 @@ import concurrent.futures
 import datetime
 import functools
 import logging
+import os
 import random
 import ssl
 import time
@@ -22,8 +23,8 @@ import uuid
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
+import aiohttp
 import certifi
-import httpx
 from django.db import connection, connections, router, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -135,6 +136,15 @@ def classify(response_code, retry_after):
     )
 
 
+def describe_failure(exc):
+    """A short, readable reason for a request that got no HTTP answer."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        error = exc.os_error  # errno > 0: a socket error; < 0: a name lookup error
+        reason = os.strerror(error.errno) if (error.errno or 0) > 0 else error.strerror or error
+        return f"cannot connect to {exc.host}:{exc.port}: {reason}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
 @functools.cache
 def tls_context():
     """One verifying TLS context for every client (loading the CA bundle takes ~40 ms)."""
@@ -209,49 +219,48 @@ class Sender:
                 lease_until=now + datetime.timedelta(seconds=conf.get("LEASE")),
                 attempts=F("attempts") + 1,
             )
-        return True, token, list(Callback.objects.filter(claim_token=token).select_related("hook"))
+        leased = Callback.objects.filter(pk__in=ids, claim_token=token).select_related("hook")
+        return True, token, list(leased)
 
     def deliver(self, callbacks):
         """Send the requests concurrently; one Attempt per callback, in order."""
         return run_coroutine(lambda: self._deliver_all(callbacks))
 
     async def _deliver_all(self, callbacks):
-        """``concurrency`` workers, each with a keep-alive client of one connection.
+        """``concurrency`` workers sharing one keep-alive connection pool of that size.
 
-        One small pool per worker instead of one shared pool of ``concurrency``
-        connections: httpx's shared pool rescans every connection for every
-        queued request, which costs more than the requests themselves at a few
-        hundred deliveries per second.
+        aiohttp rather than httpx: per request it costs about a tenth of the
+        CPU (0.15 ms against 1.4 ms here), which is what bounds a sender's rate
+        against fast receivers.
         """
         from ..guid.conf import get_config
 
         guard = TargetGuard()
         signers = {}
         guid_header = get_config().header_name
-        tls = tls_context()
         attempts = [None] * len(callbacks)
         queue = asyncio.Queue()
         for index in range(len(callbacks)):
             queue.put_nowait(index)
 
-        async def worker():
-            async with httpx.AsyncClient(
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-                timeout=httpx.Timeout(self.timeout),
-                follow_redirects=False,  # a 3xx is a failure; following could reach anywhere
-                headers={"User-Agent": USER_AGENT},
-                verify=tls,
-            ) as client:
-                while not queue.empty():
-                    index = queue.get_nowait()
-                    attempts[index] = await self._deliver_one(
-                        client, guard, signers, guid_header, callbacks[index]
-                    )
+        async def worker(session):
+            while not queue.empty():
+                index = queue.get_nowait()
+                attempts[index] = await self._deliver_one(
+                    session, guard, signers, guid_header, callbacks[index]
+                )
 
-        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(callbacks)))))
+        workers = min(self.concurrency, len(callbacks))
+        async with aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=workers, ssl=tls_context()),
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            headers={"User-Agent": USER_AGENT},
+            trust_env=True,  # HTTPS_PROXY / HTTP_PROXY / NO_PROXY, as most HTTP clients do
+        ) as session:
+            await asyncio.gather(*(worker(session) for _ in range(workers)))
         return attempts
 
-    async def _deliver_one(self, client, guard, signers, guid_header, callback):
+    async def _deliver_one(self, session, guard, signers, guid_header, callback):
         if callback.hook is None:
             return Attempt(problem="its hook was deleted", final=True)
         refusal = await guard.refusal(callback.target_url)
@@ -264,20 +273,20 @@ class Sender:
         started = time.perf_counter()
         try:
             async with asyncio.timeout(self.timeout):
-                async with client.stream(
+                async with session.request(
                     callback.http_method,
                     callback.target_url,
-                    content=callback.payload.encode(),
+                    data=callback.payload.encode(),
                     headers=headers,
+                    allow_redirects=False,  # a 3xx is a failure; following could reach anywhere
                 ) as response:
                     body = await self._excerpt(response)
-        except (TimeoutError, httpx.TimeoutException):
+        except TimeoutError:  # aiohttp's own timeouts are TimeoutErrors too
             problem = f"no answer within {self.timeout:g} s"
             return Attempt(problem=problem, duration_ms=self._since(started))
-        except httpx.HTTPError as exc:
-            problem = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            return Attempt(problem=problem[:400], duration_ms=self._since(started))
-        attempt = classify(response.status_code, response.headers.get("retry-after"))
+        except (aiohttp.ClientError, OSError, ValueError) as exc:
+            return Attempt(problem=describe_failure(exc)[:400], duration_ms=self._since(started))
+        attempt = classify(response.status, response.headers.get("Retry-After"))
         attempt.body = body
         attempt.duration_ms = self._since(started)
         return attempt
@@ -287,12 +296,14 @@ class Sender:
         return round((time.perf_counter() - started) * 1000)
 
     async def _excerpt(self, response):
+        """The start of the (decompressed) answer, at most RESPONSE_EXCERPT bytes, as text."""
         data = bytearray()
-        async for chunk in response.aiter_raw():
-            data += chunk
-            if len(data) >= self.excerpt:
+        while len(data) < self.excerpt:
+            chunk = await response.content.read(self.excerpt - len(data))
+            if not chunk:
                 break
-        return data[: self.excerpt].decode("utf-8", "replace")
+            data += chunk
+        return data.decode("utf-8", "replace")
 
     @staticmethod
     def signed_headers(callback, signers=None, guid_header="Correlation-ID"):
