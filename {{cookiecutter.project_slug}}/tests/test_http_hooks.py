@@ -63,6 +63,14 @@ class BrokenSerializer:
         raise RuntimeError("serializer exploded")
 
 
+class CountingSerializer:
+    calls = 0
+
+    def to_representation(self, instance):
+        CountingSerializer.calls += 1
+        return {"name": instance.username, "call": CountingSerializer.calls}
+
+
 # --- Events ------------------------------------------------------------------
 
 
@@ -211,6 +219,18 @@ def test_a_serializer_class_makes_the_payload():
     hook(serializer_class=f"{__name__}.UserSerializer")
     make_user()
     assert json.loads(Callback.objects.get().payload) == {"name": "ada", "staff": False}
+
+
+def test_hooks_configured_alike_render_one_payload_per_event():
+    CountingSerializer.calls = 0
+    for n in range(3):
+        hook(serializer_class=f"{__name__}.CountingSerializer", target_url=f"{TARGET}/{n}")
+    hook(payload_template='{"user": "{{ instance.username }}"}')
+    make_user()
+    payloads = sorted(Callback.objects.values_list("payload", flat=True))
+    assert payloads == ['{"name": "ada", "call": 1}'] * 3 + ['{"user": "ada"}']
+    assert CountingSerializer.calls == 1
+    assert len(set(Callback.objects.values_list("message_id", flat=True))) == 4
 
 
 def test_a_failing_serializer_leaves_an_error_callback_not_nothing():
@@ -496,6 +516,23 @@ def test_admin_actions_enable_disable_and_retry(staff_client, django_capture_on_
     failed.refresh_from_db()
     assert failed.status == "waiting"
     assert effects.names[-1].endswith("deliver_callbacks")
+
+
+def test_admin_retry_skips_callbacks_of_a_disabled_hook(staff_client):
+    h = hook(serializer_class=f"{__name__}.BrokenSerializer")
+    make_user("fails")
+    failed = Callback.objects.get(status="error")
+    staff_client.post(
+        "/admin/http_hooks/hook/", {"action": "disable_hooks", "_selected_action": [h.pk]}
+    )
+    response = staff_client.post(
+        "/admin/http_hooks/callback/",
+        {"action": "retry_now", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+    failed.refresh_from_db()
+    assert failed.status == "error"
+    assert "0 callback(s) queued for delivery (1 skipped" in response.content.decode()
 
 
 def test_admin_send_test_event_queues_a_callback(staff_client, django_capture_on_commit_callbacks):

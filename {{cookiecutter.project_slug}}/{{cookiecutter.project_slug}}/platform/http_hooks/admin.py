@@ -72,7 +72,7 @@ class HookAdmin(admin.ModelAdmin):
                 )
             )
         with transaction.atomic():
-            Callback.objects.bulk_create(created)
+            Callback.objects.write(created)
             if created:
                 schedule_delivery([c.pk for c in created])
         if created:
@@ -156,7 +156,7 @@ class CallbackAdmin(admin.ModelAdmin):
     def retry_now(self, request, queryset):
         with transaction.atomic():
             ids = list(
-                queryset.filter(lease_until__isnull=True)
+                queryset.filter(lease_until__isnull=True, hook__enabled=True)
                 .exclude(status=Callback.Status.SENT)
                 .values_list("pk", flat=True)
             )
@@ -169,5 +169,5 @@ class CallbackAdmin(admin.ModelAdmin):
             if ids:
                 schedule_delivery(ids)
         skipped = queryset.count() - len(ids)
-        note = f" ({skipped} skipped: already sent or being sent)" if skipped else ""
+        note = f" ({skipped} skipped: sent, being sent, or hook disabled)" if skipped else ""
         self.message_user(request, f"{len(ids)} callback(s) queued for delivery{note}.")

@@ -149,21 +149,26 @@ class HookRegistry:
             logger.exception("Could not load the HTTP hooks; keeping the previous set")
             return None
         hooks = {}
+        builders = {}  # hooks configured alike share one builder, so one rendering per event
         for hook in rows:
             model = hook.model.model_class()
             if model is None:
                 logger.warning("Hook %s: model %s no longer exists", hook.pk, hook.model)
                 continue
-            spec = self._spec(hook)
+            spec = self._spec(hook, builders)
             for signal in hook.signals.all():
                 key = (model._meta.label_lower, signal.signal)
                 hooks[key] = (*hooks.get(key, ()), spec)
         return hooks
 
     @staticmethod
-    def _spec(hook):
+    def _spec(hook, builders):
+        config = (hook.content_type, hook.payload_template, hook.serializer_class)
         try:
-            headers, builder, error = parse_headers(hook.headers), PayloadBuilder.for_hook(hook), ""
+            headers, error = parse_headers(hook.headers), ""
+            if config not in builders:
+                builders[config] = PayloadBuilder.for_hook(hook)
+            builder = builders[config]
         except InvalidHookError as exc:
             # Saved before a dependency changed (e.g. its serializer was removed):
             # its events are recorded as errors, not dropped.
@@ -234,14 +239,16 @@ class HookRegistry:
         kind = event_type(path, kwargs)
         extra = {k: v for k, v in kwargs.items() if k not in ("sender", "instance", "signal")}
         extra["signal"] = path
-        callbacks = [self._callback(spec, instance, kind, extra) for spec in specs]
-        Callback.objects.bulk_create(callbacks)
+        now, rendered = timezone.now(), {}
+        callbacks = [self._callback(spec, instance, kind, extra, now, rendered) for spec in specs]
+        Callback.objects.write(callbacks)
         waiting = [c.pk for c in callbacks if c.status == Callback.Status.WAITING]
         if waiting:
             schedule_delivery(waiting)
 
     @staticmethod
-    def _callback(spec, instance, kind, extra):
+    def _callback(spec, instance, kind, extra, now, rendered):
+        """One Callback; ``rendered`` keeps this event's payload per builder (shared configs)."""
         from ..guid import get_guid
         from .models import Callback
 
@@ -249,7 +256,9 @@ class HookRegistry:
         try:
             if spec.error:
                 raise InvalidHookError(spec.error)
-            payload = spec.builder.build(instance, kind, extra)
+            if spec.builder not in rendered:
+                rendered[spec.builder] = spec.builder.build(instance, kind, extra)
+            payload = rendered[spec.builder]
         except Exception as exc:  # any failure: recorded as an error callback, never lost
             if conf.get("RAISE_EXCEPTIONS"):
                 raise
@@ -268,7 +277,7 @@ class HookRegistry:
             event_type=kind[:128],
             object_id="" if pk is None else str(pk)[:64],
             correlation_id=get_guid() or "",
-            next_attempt_at=timezone.now(),
+            next_attempt_at=now,
         )
 
 

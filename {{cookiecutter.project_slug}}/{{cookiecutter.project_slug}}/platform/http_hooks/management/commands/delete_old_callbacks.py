@@ -24,10 +24,15 @@ class Command(BaseCommand):
         old = Callback.objects.filter(create_datetime__lt=cutoff)
         done = old.exclude(status=Callback.Status.WAITING)
         deleted = 0
+        last = 0
         while True:
-            ids = list(done.values_list("pk", flat=True)[:CHUNK])
+            # In primary-key order from where the last chunk ended: old rows come
+            # first, and no chunk rescans the rows already deleted.
+            chunk = done.filter(pk__gt=last).order_by("pk").values_list("pk", flat=True)
+            ids = list(chunk[:CHUNK])
             if not ids:
                 break
+            last = ids[-1]
             deleted += Callback.objects.filter(pk__in=ids).delete()[0]
             if options["verbosity"] >= 1:
                 self.stdout.write(f"  deleted {deleted} so far")
