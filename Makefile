@@ -29,7 +29,7 @@ demo: install ## Bake ./demo with the defaults, install, migrate and run it on 1
 	rm -rf $(DEMO) .cache/demo-bake
 	$(BIN)/cookiecutter --no-input --output-dir .cache/demo-bake .
 	mv .cache/demo-bake/* $(DEMO) && rm -rf .cache/demo-bake
-	$(MAKE) -C $(DEMO) install migrate version-json
+	$(MAKE) -C $(DEMO) install migrate version-json demo-data
 	@if [ -n "$$DJANGO_SUPERUSER_PASSWORD" ]; then \
 	    cd $(DEMO) && .venv/bin/python manage.py createsuperuser --noinput \
 	        --username "$${DJANGO_SUPERUSER_USERNAME:-admin}" \
@@ -44,6 +44,7 @@ demo: install ## Bake ./demo with the defaults, install, migrate and run it on 1
 	@echo "  admin      http://127.0.0.1:8000/admin/"
 	@echo "  version    http://127.0.0.1:8000/__version__"
 	@echo "  heartbeat  http://127.0.0.1:8000/__heartbeat__"
+	@echo "  callbacks  http://127.0.0.1:8000/admin/http_hooks/callback/ (change an order to see one)"
 	@echo ""
 	$(MAKE) -C $(DEMO) start
 

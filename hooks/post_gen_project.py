@@ -32,9 +32,11 @@ UNSELECTED = {
     ],
     "ci_github": [".github"],
     "use_sentry": ["tests/test_sentry.py"],
-    "include_example": [f"{SLUG}/example", "tests/test_example.py"],
+    "include_example": [f"{SLUG}/example", "tests/test_example.py", "tests/test_example_webhooks.py"],
     "use_http_hooks": [
         f"{SLUG}/platform/http_hooks",
+        f"{SLUG}/example/webhooks.py",
+        "tests/test_example_webhooks.py",
         "tests/test_http_hooks.py",
         "tests/test_http_hooks_delivery.py",
         "tests/webhook_receiver.py",

@@ -67,3 +67,12 @@ def test_creating_orders_needs_a_staff_login(client):
     response = client.post(reverse("example:create-order"), {"reference": "C-4"})
     assert response.status_code == 302
     assert not Order.objects.filter(reference="C-4").exists()
+
+
+def test_demo_data_creates_the_example_orders_once(capsys):
+    from django.core.management import call_command
+
+    for _ in range(2):
+        call_command("demo_data", receiver_url="https://receiver.example/orders/")
+    assert Order.objects.filter(reference__startswith="DEMO-").count() == 3
+    assert "Orders: 0 created, 3 already there." in capsys.readouterr().out
