@@ -19,10 +19,12 @@ CARRIERS = {".cruft.json", ".github/workflows/ci.yml"}
 # Made by running the project's tools, not by the template.
 TOOL_DIRS = {".venv", ".ruff_cache", ".pytest_cache", "__pycache__"}
 LEFTOVER = re.compile(r"\{\{|\{%|\{#|cookiecutter\.")
-# HTTP hooks' payload templates are Django templates: these files show and test
-# that syntax on purpose (they are copied without rendering); only a Jinja
-# variable from the template would be a leftover there.
-DJANGO_TEMPLATE_FILES = re.compile(r"(^|/)(platform/http_hooks/|tests/test_http_hooks)")
+# HTTP hooks' payload templates are Django templates: these files (and the
+# example app's demo hook) show and test that syntax on purpose (they are
+# copied without rendering); only a Jinja variable would be a leftover there.
+DJANGO_TEMPLATE_FILES = re.compile(
+    r"(^|/)(platform/http_hooks/|tests/test_http_hooks|example/webhooks\.py)"
+)
 COOKIECUTTER_LEFTOVER = re.compile(r"cookiecutter\.")
 
 
