@@ -51,9 +51,41 @@ def test_demo_data_is_idempotent(capsys):
     assert not Callback.objects.exists()  # orders first, then the hook: no event yet
 
 
+@pytest.fixture
+def live_site(transactional_db, settings):
+    """This project served over real HTTP on 127.0.0.1, started after this test's settings.
+
+    pytest-django's live_server is started once per session, so its middleware
+    keep the settings of that moment (in production settings, the HTTPS
+    redirect); this server is built for the test. An in-memory SQLite test
+    database is shared with its thread, as LiveServerTestCase does.
+    """
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.db import connections
+    from django.test.testcases import LiveServerThread
+
+    shared = {
+        conn.alias: conn
+        for conn in connections.all()
+        if conn.vendor == "sqlite" and conn.is_in_memory_db()
+    }
+    for conn in shared.values():
+        conn.inc_thread_sharing()
+    server = LiveServerThread("127.0.0.1", StaticFilesHandler, connections_override=shared)
+    server.daemon = True
+    server.start()
+    server.is_ready.wait()
+    if server.error:
+        raise server.error
+    yield f"http://127.0.0.1:{server.port}"
+    server.terminate()
+    for conn in shared.values():
+        conn.dec_thread_sharing()
+
+
 @pytest.mark.django_db(transaction=True)
-def test_an_order_change_reaches_the_example_receiver(live_server, caplog):
-    call_command("demo_data", receiver_url=live_server.url + RECEIVER_PATH)
+def test_an_order_change_reaches_the_example_receiver(live_site, caplog):
+    call_command("demo_data", receiver_url=live_site + RECEIVER_PATH)
     order = Order.objects.get(reference="DEMO-1")
     order.status = Order.Status.PAID
     with caplog.at_level("INFO", logger=webhooks.__name__), transaction.atomic():
