@@ -32,14 +32,27 @@ UNSELECTED = {
     ],
     "ci_github": [".github"],
     "use_sentry": ["tests/test_sentry.py"],
-    "include_example": [f"{SLUG}/example", "tests/test_example.py", "tests/test_example_webhooks.py"],
+    "include_example": [
+        f"{SLUG}/example",
+        "tests/test_example.py",
+        "tests/test_example_webhooks.py",
+        "tests/test_example_logux.py",
+    ],
     "use_http_hooks": [
         f"{SLUG}/platform/http_hooks",
         f"{SLUG}/example/webhooks.py",
         "tests/test_example_webhooks.py",
         "tests/test_http_hooks.py",
         "tests/test_http_hooks_delivery.py",
-        "tests/webhook_receiver.py",
+    ],
+    # The test receiver serves HTTP hooks' and Logux's tests.
+    "http_receiver": ["tests/webhook_receiver.py"],
+    "use_logux": [
+        f"{SLUG}/platform/logux",
+        f"{SLUG}/example/logux_actions.py",
+        f"{SLUG}/example/logux_subscriptions.py",
+        "tests/test_logux.py",
+        "tests/test_example_logux.py",
     ],
     "task_executor_celery": ["config/celery.py"],
     "task_worker": [
@@ -60,9 +73,18 @@ for _executor in EXECUTORS:
     )
 
 
+# option is off -> (file, line prefix): lines of files that cannot hold Jinja
+# (GitHub expressions use the same braces) which belong to that option only.
+UNSELECTED_LINES = {
+    "use_logux": [(".github/workflows/ci.yml", "      LOGUX_CONTROL_SECRET:")],
+}
+
+
 def enabled(option):
     if option == "ci_github":
         return ANSWERS["ci"] == "github"
+    if option == "http_receiver":
+        return ANSWERS["use_http_hooks"] is True or ANSWERS["use_logux"] is True
     if option == "task_worker":
         return ANSWERS["task_executor"] != "sync"
     if option.startswith("task_executor_"):
@@ -83,6 +105,13 @@ def prune_unselected():
         if not enabled(option):
             for relative in paths:
                 remove(relative)
+    for option, lines in UNSELECTED_LINES.items():
+        if not enabled(option):
+            for relative, prefix in lines:
+                path = PROJECT / relative
+                if path.exists():
+                    lines = path.read_text().splitlines(keepends=True)
+                    path.write_text("".join(x for x in lines if not x.startswith(prefix)))
     # Remove folders left empty by the pruning (never the project root).
     for folder in sorted((p for p in PROJECT.rglob("*") if p.is_dir()), reverse=True):
         if not any(folder.iterdir()):
@@ -106,6 +135,7 @@ def write_dotenv():
     development = {
         "DJANGO_DEBUG": "true",
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "LOGUX_CONTROL_SECRET": secrets.token_urlsafe(32),
     }
     lines = []
     for line in (PROJECT / ".env.example").read_text().splitlines():

@@ -35,6 +35,7 @@ PRODUCTION_ENV = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "bake-check-3f9a0c1e7b5d4a2f8e6c0b9d7a5f3e1c-not-for-production",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,service.example.com",
+    "LOGUX_CONTROL_SECRET": "bake-check-logux-secret-not-for-production",
 }
 
 

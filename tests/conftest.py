@@ -26,8 +26,10 @@ MATRIX = {
         "ci": "none",
         "include_example": False,
         "use_http_hooks": False,
+        "use_logux": False,
         "open_source_license": "Not open source",
     },
+    "no-logux": {"use_logux": False},
     # Each task queue (celery is the default, baked above).
     "queue-sync": {"task_executor": "sync"},
     "queue-django-q": {"task_executor": "django_q"},

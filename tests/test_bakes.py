@@ -132,9 +132,10 @@ def test_unselected_options_leave_nothing_behind(baked, name):
         f"{slug}/platform/http_hooks",
         "tests/test_http_hooks.py",
         "tests/test_http_hooks_delivery.py",
-        "tests/webhook_receiver.py",
     ):
         assert (project / relative).exists() is hooks, relative
+    receiver = (project / "tests/webhook_receiver.py").exists()
+    assert receiver is (hooks or answers["use_logux"])
     assert ("http_hooks" in configuration) is hooks
     assert ('"aiohttp' in dependencies) is hooks
     assert ('"standardwebhooks' in dependencies) is hooks
@@ -144,6 +145,24 @@ def test_unselected_options_leave_nothing_behind(baked, name):
         if path.is_file() and ".venv" not in path.parts and path.suffix in {".py", ".md", ".toml"}
     )
     assert ("http_hooks" in project_text) is hooks
+
+    logux = answers["use_logux"]
+    for relative in (f"{slug}/platform/logux", "tests/test_logux.py"):
+        assert (project / relative).exists() is logux, relative
+    assert ('"httpx' in dependencies) is logux
+    assert ('"semantic-version' in dependencies) is logux
+    everything = project_text + "\n".join(
+        (project / name).read_text()
+        for name in (
+            ".env.example",
+            "Makefile",
+            "Dockerfile",
+            "compose.yaml",
+            ".github/workflows/ci.yml",
+        )
+        if (project / name).exists()
+    )
+    assert ("logux" in everything.lower()) is logux
 
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     license_file = project / "LICENSE"

@@ -90,6 +90,9 @@ INSTALLED_APPS = [
 {%- if cookiecutter.use_http_hooks %}
     "{{ cookiecutter.project_slug }}.platform.http_hooks",
 {%- endif %}
+{%- if cookiecutter.use_logux %}
+    "{{ cookiecutter.project_slug }}.platform.logux",
+{%- endif %}
     "{{ cookiecutter.project_slug }}.users",
 {%- if cookiecutter.include_example %}
     "{{ cookiecutter.project_slug }}.example",
@@ -229,6 +232,11 @@ if _proxy_ssl_header:
 # The health probes stay reachable over plain HTTP even if HealthCheckMiddleware
 # is ever moved below SecurityMiddleware.
 SECURE_REDIRECT_EXEMPT = [r"^__(lb)?heartbeat__/?$"]
+{%- if cookiecutter.use_logux %}
+# The Logux server posts to /logux/ from inside the network and does not follow
+# redirects; its requests are authenticated by the control secret, not by TLS.
+SECURE_REDIRECT_EXEMPT.append(r"^logux/$")
+{%- endif %}
 # Submitting a domain to the browsers' HSTS preload list is a deliberate,
 # hard-to-undo decision, so it is off by default and its reminder is silenced.
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
@@ -354,6 +362,32 @@ DJANGO_HTTP_HOOKS_EXCLUDED_FIELDS = env.list("DJANGO_HTTP_HOOKS_EXCLUDED_FIELDS"
 DJANGO_HTTP_HOOKS_RAISE_EXCEPTIONS = env.bool("DJANGO_HTTP_HOOKS_RAISE_EXCEPTIONS", default=False)
 # Switch hooks off: no callbacks are written (the admin and the sender still work).
 DJANGO_HTTP_HOOKS_SHUT_DOWN = env.bool("DJANGO_HTTP_HOOKS_SHUT_DOWN", default=False)
+{%- endif %}
+{%- if cookiecutter.use_logux %}
+
+# --- Logux back-end at /logux/ (platform/logux) -----------------------------
+# The Logux server (@logux/server 0.13.1) runs with LOGUX_BACKEND=<this site>/logux/
+# and the same LOGUX_CONTROL_SECRET. Required with debug off; the app refuses to
+# start without one (16 characters or more).
+LOGUX_CONTROL_SECRET = env.str("LOGUX_CONTROL_SECRET", default="") or (
+    "logux-insecure-development-only" if DEBUG else ""
+)
+# Where add() sends actions: the Logux server's HTTP endpoint (its WebSocket port).
+LOGUX_URL = env.str("LOGUX_URL", default="http://127.0.0.1:31337/")
+# Who a client is: dotted path of f(user_id, token, cookie, headers) -> bool. The
+# default trusts a token from issue_token(user), or the Django session cookie a
+# browser sends with the WebSocket.
+LOGUX_AUTH_FUNC = env.str(
+    "LOGUX_AUTH_FUNC",
+    default="{{ cookiecutter.project_slug }}.platform.logux.auth.session_auth",
+)
+# The subprotocol answered to clients, and the range of client subprotocols accepted.
+LOGUX_SUBPROTOCOL = env.str("LOGUX_SUBPROTOCOL", default="1.0.0")
+LOGUX_SUPPORTS = env.str("LOGUX_SUPPORTS", default="^1.0.0")
+# Seconds add() waits for the Logux server.
+LOGUX_TIMEOUT = env.float("LOGUX_TIMEOUT", default=5.0)
+# Proxies whose X-Forwarded-For is believed when counting wrong secrets per client.
+LOGUX_TRUSTED_PROXIES = env.list("LOGUX_TRUSTED_PROXIES", default=[])
 {%- endif %}
 
 {%- if cookiecutter.task_executor != "sync" %}

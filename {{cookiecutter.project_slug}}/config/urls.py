@@ -15,4 +15,8 @@ urlpatterns = [
 {%- if cookiecutter.include_example %}
     path("example/", include("{{ cookiecutter.project_slug }}.example.urls")),
 {%- endif %}
+{%- if cookiecutter.use_logux %}
+    # The Logux server's LOGUX_BACKEND points here.
+    path("logux/", include("{{ cookiecutter.project_slug }}.platform.logux.urls")),
+{%- endif %}
 ]

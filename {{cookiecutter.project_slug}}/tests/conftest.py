@@ -90,4 +90,7 @@ def load_settings(names, env):
 PRODUCTION_ENV = {
     "DJANGO_DEBUG": "false",
     "DJANGO_SECRET_KEY": "test-only-0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN",
+{%- if cookiecutter.use_logux %}
+    "LOGUX_CONTROL_SECRET": "test-only-logux-control-secret",
+{%- endif %}
 }

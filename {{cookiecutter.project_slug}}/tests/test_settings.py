@@ -14,7 +14,8 @@ def test_secret_key_is_required_when_debug_is_off():
 
 
 def test_debug_is_off_unless_set():
-    values = load_settings(["DEBUG"], {"DJANGO_SECRET_KEY": PRODUCTION_ENV["DJANGO_SECRET_KEY"]})
+    env = {name: value for name, value in PRODUCTION_ENV.items() if name != "DJANGO_DEBUG"}
+    values = load_settings(["DEBUG"], env)
     assert values["DEBUG"] is False
 
 

@@ -1,0 +1,637 @@
+"""The Logux back-end at /logux/: back-end protocol 4, answer by answer, and add().
+
+Every answer and error the protocol defines, hostile bodies (which must get a
+4xx or an ``error`` answer, never a 500), the settings, registration, and
+add() against a real HTTP server on 127.0.0.1 standing in for the Logux
+server's control endpoint.
+"""
+
+import json
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+
+from .conftest import PRODUCTION_ENV, platform_module, run_python
+from .webhook_receiver import WebhookReceiver
+
+logux_app = platform_module("logux")
+ActionCommand, ChannelCommand, logux = (
+    logux_app.ActionCommand,
+    logux_app.ChannelCommand,
+    logux_app.logux,
+)
+guid = platform_module("guid")
+SECRET = "test-secret-0123456789"
+URL = "/logux/"
+META_ID = "1564508138460 10:uImkcF4z 0"
+effects = []
+seen_guids = []
+
+
+def token_auth(user_id, token, cookie, headers):
+    """Tokens look like "<user id>:good"; a header asks for the error paths."""
+    if headers.get("error") == "key":
+        raise KeyError("token")
+    if headers.get("error") == "bad":
+        raise logux_app.LoguxBadAuthException("token expired")
+    return token == f"{user_id}:good" or cookie.get("token") == f"{user_id}:good"
+
+
+def record_effect(name):
+    effects.append(name)
+
+
+class RenameUser(ActionCommand):
+    action_type = "users/name"
+
+    def resend(self, action, meta):
+        return [f"users/{action['payload']['userId']}"]
+
+    def access(self, action, meta):
+        return action["payload"]["userId"] == meta.user_id
+
+    def process(self, action, meta):
+        seen_guids.append(guid.get_guid())
+        user = get_user_model().objects.get(pk=action["payload"]["userId"])
+        user.first_name = action["payload"]["name"]
+        user.save()
+        platform_module("airlock").enqueue(record_effect, action["payload"]["name"])
+        if action["payload"]["name"] == "explode":
+            raise RuntimeError("boom")
+
+
+class Broadcast(ActionCommand):
+    action_type = "chat/say"
+
+    def resend(self, action, meta):
+        return {"users": ["10", "11"], "clients": ["12:abc"]}
+
+    def access(self, action, meta):
+        if action.get("crash"):
+            raise ValueError("access crashed")
+        return True
+
+
+class UserChannel(ChannelCommand):
+    channel_pattern = r"users/(?P<user_id>\w+)"
+
+    def access(self, action, meta):
+        return self.params["user_id"] == meta.user_id
+
+    def load(self, action, meta):
+        if self.params["user_id"] == "13":
+            return "not an action"
+        return [
+            {"type": "users/name", "payload": {"userId": self.params["user_id"], "name": "A"}},
+            ({"type": "users/seen"}, {"reasons": ["seen"]}),
+        ]
+
+
+@pytest.fixture(autouse=True)
+def _logux(settings):
+    settings.LOGUX_CONTROL_SECRET = SECRET
+    settings.LOGUX_AUTH_FUNC = token_auth
+    settings.LOGUX_SUBPROTOCOL = "1.0.0"
+    settings.LOGUX_SUPPORTS = "^1.0.0"
+    settings.LOGUX_WRONG_SECRET_LIMIT = 3
+    settings.LOGUX_TRUSTED_PROXIES = []
+    cache.clear()
+    effects.clear()
+    seen_guids.clear()
+    for cls in (RenameUser, Broadcast):
+        logux.actions.register(cls)
+    logux.channels.register(UserChannel)
+    yield
+    for cls in (RenameUser, Broadcast):
+        logux.actions.unregister(cls.action_type)
+    logux.channels.unregister(UserChannel.channel_pattern)
+
+
+def post(client, body, **extra):
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.post(URL, data, content_type="application/json", **extra)
+
+
+def answers(client, commands, **extra):
+    response = post(client, {"version": 4, "secret": SECRET, "commands": commands}, **extra)
+    assert response.status_code == 200, response
+    assert response["Content-Type"] == "application/json"
+    return json.loads(b"".join(response.streaming_content))
+
+
+def auth(user_id="10", token="10:good", subprotocol="1.0.0", **fields):
+    return {
+        "command": "auth",
+        "authId": "a1",
+        "userId": user_id,
+        "token": token,
+        "subprotocol": subprotocol,
+        "cookie": {},
+        "headers": {},
+        **fields,
+    }
+
+
+def action(action_body, meta_id=META_ID, **fields):
+    meta = {"id": meta_id, "time": 1564508138460, "subprotocol": "1.0.0"}
+    return {"command": "action", "action": action_body, "meta": meta, "headers": {}, **fields}
+
+
+def rename(user_id="10", name="Ada"):
+    return action({"type": "users/name", "payload": {"userId": user_id, "name": name}})
+
+
+# --- The request: method, body, secret, version ---------------------------------
+
+
+def test_only_post_is_accepted(client):
+    response = client.get(URL)
+    assert (response.status_code, response.content) == (405, b"Wrong method")
+    assert response["Allow"] == "POST"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"\xff\xfe",
+        b"[1, 2]",
+        b"null",
+        json.dumps({"version": 4, "commands": []}),
+        json.dumps({"version": "4", "secret": SECRET, "commands": []}),
+        json.dumps({"version": True, "secret": SECRET, "commands": []}),
+        json.dumps({"version": 4, "secret": 42, "commands": []}),
+        json.dumps({"version": 4, "secret": SECRET, "commands": {"command": "auth"}}),
+        "[" * 100_000,
+    ],
+    ids=[
+        "not-json",
+        "not-utf8",
+        "array",
+        "null",
+        "no-secret",
+        "version-string",
+        "version-bool",
+        "secret-number",
+        "commands-object",
+        "deeply-nested",
+    ],
+)
+def test_a_malformed_body_is_400_wrong_body(client, body):
+    response = post(client, body)
+    assert (response.status_code, response.content) == (400, b"Wrong body")
+
+
+def test_a_wrong_secret_is_403_before_any_command_is_read(client):
+    hostile = [None, 5, {"command": "auth"}, {"command": "action", "meta": 1}]
+    response = post(client, {"version": 4, "secret": "wrong", "commands": hostile})
+    assert (response.status_code, response.content) == (403, b"Wrong secret")
+    response = post(client, {"version": 3, "secret": "wrong", "commands": []})
+    assert response.status_code == 403
+
+
+def test_an_unsupported_version_is_400(client):
+    response = post(client, {"version": 3, "secret": SECRET, "commands": [auth()]})
+    assert response.status_code == 400
+    assert response.content == b"Back-end protocol version is not supported"
+
+
+def test_repeated_wrong_secrets_are_throttled_by_connecting_address(client):
+    wrong = {"version": 4, "secret": "wrong", "commands": []}
+    for n in range(3):
+        forwarded = {"HTTP_X_FORWARDED_FOR": f"203.0.113.{n}"}  # spoofed: ignored
+        assert post(client, wrong, **forwarded).status_code == 403
+    response = post(client, {"version": 4, "secret": SECRET, "commands": [auth()]})
+    assert (response.status_code, response.content) == (429, b"Too many wrong secret attempts")
+    other = post(client, {"version": 4, "secret": SECRET, "commands": []}, REMOTE_ADDR="10.1.1.1")
+    assert other.status_code == 200
+
+
+def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(client, settings):
+    settings.LOGUX_TRUSTED_PROXIES = ["127.0.0.0/8"]
+    wrong = {"version": 4, "secret": "wrong", "commands": []}
+    for _ in range(3):
+        post(client, wrong, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    blocked = post(client, wrong, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert blocked.status_code == 429
+    assert post(client, wrong, HTTP_X_FORWARDED_FOR="203.0.113.8").status_code == 403
+
+
+def test_the_endpoint_is_not_redirected_to_https(client, settings):
+    # The Logux server posts over the internal network and follows no redirect.
+    settings.SECURE_SSL_REDIRECT = True
+    assert answers(client, [auth()])[0]["answer"] == "authenticated"
+    assert client.get("/admin/login/").status_code == 301
+
+
+def test_an_empty_command_list_gets_an_error_answer(client):
+    assert answers(client, []) == [{"answer": "error", "details": "command list is empty"}]
+
+
+def test_too_many_commands_are_refused(client, settings):
+    settings.LOGUX_MAX_COMMANDS = 5
+    response = post(client, {"version": 4, "secret": SECRET, "commands": [auth()] * 6})
+    assert response.status_code == 400
+    assert b"Too many commands" in response.content
+
+
+# --- auth ---------------------------------------------------------------------------
+
+
+def test_auth_answers(client):
+    assert answers(client, [auth()]) == [
+        {"answer": "authenticated", "authId": "a1", "subprotocol": "1.0.0"}
+    ]
+    assert answers(client, [auth(token="10:bad")]) == [{"answer": "denied", "authId": "a1"}]
+    assert answers(client, [auth(user_id=10, token=None, cookie={"token": "10:good"})])[0][
+        "answer"
+    ] == ("authenticated")
+
+
+@pytest.mark.parametrize("subprotocol", ["2.0.0", "0.9.1", "not-a-version"])
+def test_auth_with_an_unsupported_subprotocol(client, subprotocol):
+    assert answers(client, [auth(subprotocol=subprotocol)]) == [
+        {"answer": "wrongSubprotocol", "authId": "a1", "supported": "^1.0.0"}
+    ]
+
+
+def test_auth_function_errors_become_error_answers(client):
+    (missing,) = answers(client, [auth(headers={"error": "key"})])
+    assert missing == {"answer": "error", "authId": "a1", "details": "missing auth token: 'token'"}
+    (bad,) = answers(client, [auth(headers={"error": "bad"})])
+    assert bad == {"answer": "error", "authId": "a1", "details": "token expired"}
+
+
+@pytest.mark.parametrize(
+    ("command", "details"),
+    [
+        ({"command": "auth", "userId": "10", "subprotocol": "1.0.0"}, "authId must be a string"),
+        ({"command": "auth", "authId": "a1", "subprotocol": "1.0.0"}, "userId must be a string"),
+        ({"command": "auth", "authId": "a1", "userId": "1"}, "subprotocol must be a string"),
+        (auth(token=["x"]), "token must be a string"),
+        (auth(cookie="sessionid=1"), "cookie must be an object"),
+        (auth(headers=[]), "headers must be an object"),
+    ],
+)
+def test_malformed_auth_commands_get_error_answers(client, command, details):
+    (answer,) = answers(client, [command])
+    assert answer["answer"] == "error"
+    assert answer["details"] == details
+
+
+# --- actions ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_approved_action_is_resent_processed_and_its_effects_released(
+    client, django_capture_on_commit_callbacks
+):
+    user = get_user_model().objects.create(pk=10, username="ten")
+    header = platform_module("guid", "conf").get_config().header_name
+    correlation_id = uuid.uuid4().hex
+    with django_capture_on_commit_callbacks(execute=True):
+        result = answers(client, [rename()], headers={header: correlation_id})
+    assert result == [
+        {"answer": "resend", "id": META_ID, "channels": ["users/10"]},
+        {"answer": "approved", "id": META_ID},
+        {"answer": "processed", "id": META_ID},
+    ]
+    user.refresh_from_db()
+    assert user.first_name == "Ada"
+    assert effects == ["Ada"]
+    assert seen_guids == [correlation_id]  # the request's correlation id, inside process()
+
+
+@pytest.mark.django_db
+def test_a_failing_process_rolls_back_and_releases_no_effect(
+    client, django_capture_on_commit_callbacks
+):
+    user = get_user_model().objects.create(pk=10, username="ten", first_name="Before")
+    with django_capture_on_commit_callbacks(execute=True):
+        result = answers(client, [rename(name="explode")])
+    assert [a["answer"] for a in result] == ["resend", "approved", "error"]
+    assert "RuntimeError: boom" in result[-1]["details"]
+    user.refresh_from_db()
+    assert user.first_name == "Before"
+    assert effects == []
+
+
+def test_a_forbidden_action(client):
+    assert answers(client, [rename(user_id="11")]) == [{"answer": "forbidden", "id": META_ID}]
+
+
+def test_resend_to_users_and_clients_and_access_errors(client):
+    result = answers(client, [action({"type": "chat/say"})])
+    assert result[0] == {
+        "answer": "resend",
+        "id": META_ID,
+        "users": ["10", "11"],
+        "clients": ["12:abc"],
+    }
+    assert [a["answer"] for a in result] == ["resend", "approved", "processed"]
+    (error,) = answers(client, [action({"type": "chat/say", "crash": True})])
+    assert error["answer"] == "error"
+    assert "access crashed" in error["details"]
+
+
+def test_an_unknown_action(client):
+    assert answers(client, [action({"type": "nobody/handles"})]) == [
+        {"answer": "unknownAction", "id": META_ID}
+    ]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        {"command": "action", "action": {"type": "users/name"}},
+        {"command": "action", "action": {"type": "users/name"}, "meta": {"id": 5}},
+        {"command": "action", "action": {"type": "users/name"}, "meta": []},
+        action({"type": 5}),
+        action(["users/name"]),
+        action({"type": "users/name"}, headers="x"),
+        action({"type": "logux/subscribe", "channel": 7}),
+        {"command": "explode"},
+        42,
+        None,
+        [],
+    ],
+)
+def test_malformed_commands_get_error_answers_never_a_500(client, command):
+    (answer,) = answers(client, [command])
+    assert answer["answer"] == "error"
+    assert answer["details"]
+
+
+def test_a_bug_in_an_action_is_an_error_answer(client):
+    # users/name with no payload: access() raises KeyError
+    (answer,) = answers(client, [action({"type": "users/name"})])
+    assert answer["answer"] == "error"
+    assert answer["id"] == META_ID
+
+
+# --- channels -----------------------------------------------------------------------
+
+
+def test_a_subscription_sends_the_loaded_actions_then_processed(client):
+    result = answers(client, [action({"type": "logux/subscribe", "channel": "users/10"})])
+    assert result == [
+        {"answer": "approved", "id": META_ID},
+        {
+            "answer": "action",
+            "id": META_ID,
+            "action": {"type": "users/name", "payload": {"userId": "10", "name": "A"}},
+            "meta": {"clients": ["10:uImkcF4z"]},
+        },
+        {
+            "answer": "action",
+            "id": META_ID,
+            "action": {"type": "users/seen"},
+            "meta": {"clients": ["10:uImkcF4z"], "reasons": ["seen"]},
+        },
+        {"answer": "processed", "id": META_ID},
+    ]
+
+
+def test_subscription_refusals(client):
+    forbidden = action({"type": "logux/subscribe", "channel": "users/11"})
+    unknown = action({"type": "logux/subscribe", "channel": "nope"})
+    assert answers(client, [forbidden]) == [{"answer": "forbidden", "id": META_ID}]
+    assert answers(client, [unknown]) == [{"answer": "unknownChannel", "id": META_ID}]
+
+
+def test_a_wrong_load_result_is_an_error_answer(client):
+    meta_id = "1 13:client 0"
+    result = answers(
+        client, [action({"type": "logux/subscribe", "channel": "users/13"}, meta_id=meta_id)]
+    )
+    assert [a["answer"] for a in result] == ["approved", "error"]
+    assert "load() returned str" in result[-1]["details"]
+
+
+# --- several commands ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_every_command_of_a_request_is_answered_in_order(client):
+    get_user_model().objects.create(pk=10, username="ten")
+    commands = [
+        auth(),
+        rename(),
+        action({"type": "nobody/handles"}, meta_id="2 10:x 0"),
+        "garbage",
+        action({"type": "logux/subscribe", "channel": "nope"}, meta_id="3 10:x 0"),
+    ]
+    result = answers(client, commands)
+    assert [a["answer"] for a in result] == [
+        "authenticated",
+        "resend",
+        "approved",
+        "processed",
+        "unknownAction",
+        "error",
+        "unknownChannel",
+    ]
+
+
+def test_answers_are_streamed_while_slow_commands_run(client, monkeypatch):
+    views = platform_module("logux", "views")
+    monkeypatch.setattr(views, "FLUSH_SECONDS", 0)  # every command's answers written at once
+    response = post(
+        client, {"version": 4, "secret": SECRET, "commands": [auth(), auth(token="x"), auth()]}
+    )
+    chunks = list(response.streaming_content)
+    assert len(chunks) == 4  # three commands, then the closing bracket
+    assert chunks[0].startswith(b"[") and chunks[1].startswith(b",")
+    assert [a["answer"] for a in json.loads(b"".join(chunks))] == [
+        "authenticated",
+        "denied",
+        "authenticated",
+    ]
+
+
+def test_a_thousand_commands_are_all_answered(client):
+    commands = [dict(auth(), authId=f"a{n}") for n in range(1000)]
+    result = answers(client, commands)
+    assert [a["authId"] for a in result] == [f"a{n}" for n in range(1000)]
+
+
+# --- registration -------------------------------------------------------------------
+
+
+def test_registration_refuses_incomplete_and_duplicate_classes():
+    error = logux_app.LoguxRegistrationError
+
+    class NoType(ActionCommand):
+        def access(self, action, meta):
+            return True
+
+    class NoAccess(ActionCommand):
+        action_type = "x/y"
+
+    class Twice(ActionCommand):
+        action_type = "users/name"
+
+        def access(self, action, meta):
+            return True
+
+    class NoLoad(ChannelCommand):
+        channel_pattern = r"things/\d+"
+
+        def access(self, action, meta):
+            return True
+
+    class BadPattern(ChannelCommand):
+        channel_pattern = r"things/("
+
+        def access(self, action, meta):
+            return True
+
+        def load(self, action, meta):
+            return []
+
+    with pytest.raises(error, match="has no action_type"):
+        logux.actions.register(NoType)
+    with pytest.raises(error, match="does not implement access"):
+        logux.actions.register(NoAccess)
+    with pytest.raises(error, match="already handled by RenameUser"):
+        logux.actions.register(Twice)
+    with pytest.raises(error, match="does not implement load"):
+        logux.channels.register(NoLoad)
+    with pytest.raises(error, match="channel_pattern"):
+        logux.channels.register(BadPattern)
+    with pytest.raises(error, match="not a ChannelCommand"):
+        logux.channels.register(RenameUser)
+
+
+# --- add() and undo -----------------------------------------------------------------
+
+
+@pytest.fixture
+def logux_server(settings):
+    with WebhookReceiver(default={"status": 200, "body": ""}) as server:
+        settings.LOGUX_URL = server.url
+        settings.LOGUX_TIMEOUT = 2.0
+        yield server
+
+
+def test_add_posts_a_protocol_4_action_to_the_logux_server(logux_server):
+    logux_app.add({"type": "users/name", "payload": {"name": "Z"}}, {"channels": ["users/10"]})
+    (request,) = logux_server.wait_for(1)
+    assert json.loads(request.body) == {
+        "version": 4,
+        "secret": SECRET,
+        "commands": [
+            {
+                "command": "action",
+                "action": {"type": "users/name", "payload": {"name": "Z"}},
+                "meta": {"channels": ["users/10"]},
+            }
+        ],
+    }
+
+
+def test_add_fails_clearly(logux_server, settings):
+    logux_server.answers = [{"status": 403, "body": "Wrong secret"}]
+    with pytest.raises(logux_app.LoguxProxyException, match="refused the action \\(403\\)"):
+        logux_app.add({"type": "x"})
+    logux_server.answers = [{"status": 200, "delay": 3}]
+    settings.LOGUX_TIMEOUT = 0.5
+    with pytest.raises(logux_app.LoguxProxyException, match="was not reached"):
+        logux_app.add({"type": "x"})
+    with pytest.raises(TypeError, match="string 'type'"):
+        logux_app.add({"no": "type"})
+
+
+@pytest.mark.django_db(transaction=True)
+def test_add_on_commit_waits_for_the_commit(logux_server):
+    from django.db import transaction
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        logux_app.add_on_commit({"type": "never"})
+        raise RuntimeError
+    with transaction.atomic():
+        logux_app.add_on_commit({"type": "after"})
+        assert logux_server.requests == []
+    (request,) = logux_server.wait_for(1)
+    assert json.loads(request.body)["commands"][0]["action"] == {"type": "after"}
+
+
+def test_undo_works_without_extra(logux_server):
+    command = RenameUser(rename())
+    command.undo("denied")
+    (request,) = logux_server.wait_for(1)
+    sent = json.loads(request.body)["commands"][0]
+    assert sent["action"] == {"type": "logux/undo", "id": META_ID, "reason": "denied"}
+    assert sent["meta"] == {"status": "processed", "clients": ["10:uImkcF4z"]}
+
+
+# --- settings and the default auth -------------------------------------------------
+
+
+def test_startup_fails_clearly_without_a_control_secret():
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != "LOGUX_CONTROL_SECRET"}
+    result = run_python("import django; django.setup()", env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: LOGUX_CONTROL_SECRET must be" in result.stderr
+    short = run_python("import django; django.setup()", {**env, "LOGUX_CONTROL_SECRET": "hunter2"})
+    assert "got 7 characters" in short.stderr
+    assert "hunter2" not in short.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LOGUX_SUPPORTS", "not a range", "LOGUX_SUPPORTS must be an npm version range"),
+        ("LOGUX_AUTH_FUNC", "no.such.function", "LOGUX_AUTH_FUNC cannot be imported"),
+        ("LOGUX_URL", "ftp://x", "LOGUX_URL must be the Logux server's http(s) URL"),
+        ("LOGUX_SUBPROTOCOL", "one", "LOGUX_SUBPROTOCOL must be a semantic version"),
+    ],
+)
+def test_bad_settings_fail_at_startup(name, value, message):
+    result = run_python("import django; django.setup()", {**PRODUCTION_ENV, name: value})
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_default_auth_trusts_the_django_session_cookie(client, settings):
+    from django.conf import settings as django_settings
+
+    settings.LOGUX_AUTH_FUNC = logux_app.__name__ + ".auth.session_auth"
+    user = get_user_model().objects.create_user("ada", password="pw-ada-123456")
+    client.force_login(user)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    cookie = {django_settings.SESSION_COOKIE_NAME: session}
+    ok = answers(client, [auth(user_id=str(user.pk), token=None, cookie=cookie)])
+    wrong_user = answers(client, [auth(user_id=str(user.pk + 1), token=None, cookie=cookie)])
+    no_cookie = answers(client, [auth(user_id=str(user.pk), token=None)])
+    assert [ok[0]["answer"], wrong_user[0]["answer"], no_cookie[0]["answer"]] == [
+        "authenticated",
+        "denied",
+        "denied",
+    ]
+    user.set_password("changed-pw-456789")  # ends the session's validity, as in Django
+    user.save()
+    after = answers(client, [auth(user_id=str(user.pk), token=None, cookie=cookie)])
+    assert after[0]["answer"] == "denied"
+
+
+@pytest.mark.django_db
+def test_the_default_auth_accepts_a_signed_token(client, settings):
+    auth_module = platform_module("logux", "auth")
+    settings.LOGUX_AUTH_FUNC = auth_module.session_auth
+    user = get_user_model().objects.create_user("grace")
+    token = auth_module.issue_token(user)
+    ok = answers(client, [auth(user_id=str(user.pk), token=token)])
+    other = answers(client, [auth(user_id=str(user.pk + 1), token=token)])
+    forged = answers(client, [auth(user_id=str(user.pk), token=token[:-2] + "xx")])
+    assert [ok[0]["answer"], other[0]["answer"], forged[0]["answer"]] == [
+        "authenticated",
+        "denied",
+        "denied",
+    ]
+    user.is_active = False
+    user.save()
+    assert answers(client, [auth(user_id=str(user.pk), token=token)])[0]["answer"] == "denied"

@@ -1,0 +1,98 @@
+"""The ``LOGUX_*`` settings (the seed's names), validated at startup.
+
+Read on every access, so ``override_settings`` works in tests.
+"""
+
+import ipaddress
+from urllib.parse import urlsplit
+
+import semantic_version
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+PROTOCOL_VERSION = 4  # the back-end protocol of @logux/server 0.9 to 0.13.1
+DEFAULTS = {
+    "LOGUX_CONTROL_SECRET": "",
+    "LOGUX_URL": "http://127.0.0.1:31337/",
+    "LOGUX_AUTH_FUNC": None,
+    "LOGUX_SUBPROTOCOL": "1.0.0",
+    "LOGUX_SUPPORTS": "^1.0.0",
+    "LOGUX_TIMEOUT": 5.0,
+    "LOGUX_WRONG_SECRET_LIMIT": 3,
+    "LOGUX_WRONG_SECRET_WINDOW": 60,
+    "LOGUX_TRUSTED_PROXIES": (),
+    "LOGUX_MAX_COMMANDS": 1000,
+}
+
+
+def get(name):
+    return getattr(settings, name, DEFAULTS[name])
+
+
+def _fail(name, accepted):
+    value = get(name)
+    if name == "LOGUX_CONTROL_SECRET" and isinstance(value, str):
+        shown = f"{len(value)} characters"  # never print a secret, even a bad one
+    else:
+        shown = repr(value)
+    raise ImproperlyConfigured(f"{name} must be {accepted}; got {shown}.")
+
+
+def auth_func():
+    """The configured auth function (a callable, or imported from its dotted path)."""
+    value = get("LOGUX_AUTH_FUNC")
+    if isinstance(value, str):
+        try:
+            value = import_string(value)
+        except ImportError as exc:
+            raise ImproperlyConfigured(f"LOGUX_AUTH_FUNC cannot be imported: {exc}") from None
+    if not callable(value):
+        _fail("LOGUX_AUTH_FUNC", "a callable (user_id, token, cookie, headers) -> bool or its path")
+    return value
+
+
+def supported_range():
+    return semantic_version.NpmSpec(get("LOGUX_SUPPORTS"))
+
+
+def trusted_proxies():
+    return [ipaddress.ip_network(value, strict=False) for value in get("LOGUX_TRUSTED_PROXIES")]
+
+
+def validate():
+    """Raise ImproperlyConfigured naming the first setting that cannot work."""
+    secret = get("LOGUX_CONTROL_SECRET")
+    if not isinstance(secret, str) or len(secret) < 16:
+        _fail(
+            "LOGUX_CONTROL_SECRET",
+            "a random string of 16 characters or more (and the Logux "
+            "server's LOGUX_CONTROL_SECRET)",
+        )
+    url = get("LOGUX_URL")
+    if (
+        not isinstance(url, str)
+        or urlsplit(url).scheme not in ("http", "https")
+        or not urlsplit(url).hostname
+    ):
+        _fail("LOGUX_URL", "the Logux server's http(s) URL, e.g. http://127.0.0.1:31337/")
+    auth_func()
+    try:
+        semantic_version.Version(get("LOGUX_SUBPROTOCOL"))
+    except (TypeError, ValueError):
+        _fail("LOGUX_SUBPROTOCOL", "a semantic version such as 1.0.0")
+    try:
+        supported_range()
+    except (TypeError, ValueError):
+        _fail("LOGUX_SUPPORTS", "an npm version range such as ^1.0.0")
+    timeout = get("LOGUX_TIMEOUT")
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
+        _fail("LOGUX_TIMEOUT", "a number of seconds above 0")
+    for name in ("LOGUX_WRONG_SECRET_LIMIT", "LOGUX_WRONG_SECRET_WINDOW", "LOGUX_MAX_COMMANDS"):
+        value = get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            _fail(name, "a whole number of 1 or more")
+    try:
+        trusted_proxies()
+    except (TypeError, ValueError):
+        _fail("LOGUX_TRUSTED_PROXIES", "a list of networks such as 10.0.0.0/8")
