@@ -24,6 +24,7 @@ import sys
 import textwrap
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 from .common import bakery
 
@@ -37,6 +38,7 @@ BENCH_SITE = textwrap.dedent(
 
     from django.http import HttpResponse
     from django.urls import path
+    from django.views.decorators.csrf import csrf_exempt
 
     from config.settings import *  # noqa: F403
     from config.settings import MIDDLEWARE
@@ -50,7 +52,7 @@ BENCH_SITE = textwrap.dedent(
         return HttpResponse(b"ok", content_type="text/plain")
 
 
-    urlpatterns = [path("trivial/", trivial)]
+    urlpatterns = [path("trivial/", trivial), path("trivial-post/", csrf_exempt(trivial))]
     '''
 )
 
@@ -61,14 +63,19 @@ PYTHON_CLIENT = textwrap.dedent(
     import http.client, json, sys, threading, time
     host, port, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     seconds, connections = float(sys.argv[4]), int(sys.argv[5])
+    body = open(sys.argv[6], "rb").read() if len(sys.argv) > 6 else None
+    method = "POST" if body is not None else "GET"
+    headers = {"Content-Type": "application/json"} if body is not None else {}
     latencies, lock, stop = [], threading.Lock(), time.monotonic() + seconds
     def worker():
         mine = []
         while time.monotonic() < stop:
             start = time.perf_counter()
             conn = http.client.HTTPConnection(host, port, timeout=10)
-            conn.request("GET", path)
-            conn.getresponse().read()
+            conn.request(method, path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200, response.status
             conn.close()
             mine.append(time.perf_counter() - start)
         with lock:
@@ -111,13 +118,27 @@ def _to_ms(number, unit):
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
-def measure(url, seconds=WRK_DURATION, connections=2):
-    """Load ``url`` for ``seconds``; bounded in time, loopback only."""
+WRK_POST = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local f = assert(io.open("{path}", "rb"))
+wrk.body = f:read("*a")
+f:close()
+"""
+
+
+def measure(url, seconds=WRK_DURATION, connections=2, body_file=None):
+    """Load ``url`` for ``seconds`` (POSTing ``body_file`` as JSON if given); loopback only."""
     assert url.startswith("http://127.0.0.1:"), url
     pin = ["taskset", "-c", CLIENT_CPU] if shutil.which("taskset") else []
     if shutil.which("wrk"):
+        script = []
+        if body_file is not None:
+            lua = Path(body_file).with_suffix(".lua")
+            lua.write_text(WRK_POST.replace("{path}", str(body_file)))
+            script = ["-s", str(lua)]
         output = subprocess.run(
-            [*pin, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+            [*pin, "wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", *script, url],
             capture_output=True,
             text=True,
             timeout=seconds + 30,
@@ -132,7 +153,18 @@ def measure(url, seconds=WRK_DURATION, connections=2):
     host, port_path = url[len("http://") :].split(":", 1)
     port, path = port_path.split("/", 1)
     output = subprocess.run(
-        [*pin, sys.executable, "-c", PYTHON_CLIENT, host, port, "/" + path, str(seconds), "4"],
+        [
+            *pin,
+            sys.executable,
+            "-c",
+            PYTHON_CLIENT,
+            host,
+            port,
+            "/" + path,
+            str(seconds),
+            "4",
+            *([str(body_file)] if body_file is not None else []),
+        ],
         capture_output=True,
         text=True,
         timeout=seconds + 30,
@@ -142,11 +174,12 @@ def measure(url, seconds=WRK_DURATION, connections=2):
     return Measurement(result["requests"] / result["seconds"], result["p99"] * 1000)
 
 
-def compare(ctx, project, venv, variants, rounds):
+def compare(ctx, project, venv, variants, rounds, env=None):
     """Serve each variant in turn and load it, round by round, alternating the order.
 
     ``variants`` maps a name to (middleware to drop, comma-separated; path to
-    load). Every measurement gets a freshly started server: a process's own
+    load[, a file of JSON to POST there]); ``env`` adds to the servers'
+    environment. Every measurement gets a freshly started server: a process's own
     luck (memory layout, hash seed, what an earlier load left behind) shifts
     its speed by several percent, so reusing one process per variant would
     bias the ratio; restarting spreads that luck over both sides. Returns
@@ -156,15 +189,18 @@ def compare(ctx, project, venv, variants, rounds):
     order = list(variants)
     for round_number in range(rounds):
         for name in order if round_number % 2 == 0 else list(reversed(order)):
-            dropped, path = variants[name]
+            dropped, path, *body = variants[name]
             ctx.log(f"  round {round_number + 1}/{rounds}: {name}")
-            results[name].append(_serve_and_measure(project, venv, dropped, path))
+            results[name].append(
+                _serve_and_measure(project, venv, dropped, path, body[0] if body else None, env)
+            )
     return results
 
 
-def _serve_and_measure(project, venv, dropped, path):
+def _serve_and_measure(project, venv, dropped, path, body_file=None, extra_env=None):
     env = {
         "DJANGO_SETTINGS_MODULE": "benchsite",
+        **(extra_env or {}),
         "BENCH_DROP_MIDDLEWARE": dropped,
         # No access log lines and no worker recycling: a recycle every
         # GUNICORN_MAX_REQUESTS requests would dominate the p99.
@@ -174,6 +210,10 @@ def _serve_and_measure(project, venv, dropped, path):
     with bakery.gunicorn(project, venv, env=env, workers=1, cpus=SERVER_CPU) as (base, process):
         url = base + path
         bakery.wait_for_http(url, process=process)
+        data = Path(body_file).read_bytes() if body_file is not None else None
         for _ in range(200):  # warm-up: imports, first-request work, caches
-            urllib.request.urlopen(url, timeout=10).read()
-        return measure(url)
+            request = urllib.request.Request(url, data=data)
+            if data is not None:
+                request.add_header("Content-Type", "application/json")
+            urllib.request.urlopen(request, timeout=10).read()
+        return measure(url, body_file=body_file)
