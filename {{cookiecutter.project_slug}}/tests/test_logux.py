@@ -184,6 +184,13 @@ def test_a_malformed_body_is_400_wrong_body(client, body):
     assert (response.status_code, response.content) == (400, b"Wrong body")
 
 
+def test_a_body_over_djangos_upload_limit_is_refused(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    commands = [auth()] * 20
+    response = post(client, {"version": 4, "secret": SECRET, "commands": commands})
+    assert response.status_code == 400
+
+
 def test_a_wrong_secret_is_403_before_any_command_is_read(client):
     hostile = [None, 5, {"command": "auth"}, {"command": "action", "meta": 1}]
     response = post(client, {"version": 4, "secret": "wrong", "commands": hostile})
