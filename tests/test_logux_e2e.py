@@ -15,7 +15,6 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -54,20 +53,6 @@ def node_env(**extra):
     """Only what Node needs: the Logux server refuses any LOGUX_* variable it does not know."""
     keep = ("PATH", "HOME", "LANG", "TMPDIR")
     return {**{k: os.environ[k] for k in keep if k in os.environ}, **extra}
-
-
-def wait_for_port(port, process, timeout=30):
-    import socket
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"the Logux server exited: {process.stdout.read()}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"the Logux server did not listen on {port}")
 
 
 SETUP = """
@@ -127,7 +112,8 @@ def test_a_real_logux_server_and_client_talk_to_the_back_end(baked, postgres_dat
             text=True,
         )
         try:
-            wait_for_port(logux_port, server)
+            # The Logux server answers GET /health on its HTTP (and WebSocket) port.
+            bakery.wait_for_http(f"http://127.0.0.1:{logux_port}/health", process=server)
             client = subprocess.Popen(
                 ["node", "client.mjs", f"ws://127.0.0.1:{logux_port}/", json.dumps(config)],
                 cwd=node,

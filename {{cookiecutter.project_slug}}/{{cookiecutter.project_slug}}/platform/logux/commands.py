@@ -8,6 +8,7 @@ and ``logux_subscriptions.py``) and register them on ``logux``. Each command's
 import logging
 import re
 
+from .client import add
 from .errors import LoguxBadAuthException, LoguxWrongLoadResultsException
 from .meta import Meta
 
@@ -63,14 +64,10 @@ class ActionCommand:
 
     def send_back(self, action, raw_meta=None):
         """Send ``action`` to the client that sent this one (through the Logux server)."""
-        from .client import add
-
         add(action, {"clients": [self._meta.client_id], **(raw_meta or {})})
 
     def undo(self, reason="error", extra=None):
         """Revert this action on its client with ``logux/undo`` (``extra`` is optional)."""
-        from .client import add
-
         raw = self._meta.get_raw_meta()
         undo_meta = {"status": "processed", "clients": [self._meta.client_id]}
         for key in ("users", "nodes", "reasons", "channels"):
@@ -94,30 +91,44 @@ class ActionCommand:
         return {"answer": "resend", "id": self.meta.id, **targets}
 
     def apply(self):
-        """Answers: optional resend, approved or forbidden, then processed or error."""
+        """Answers: before approval (resend), approved or forbidden, what the work sends
+        back (a channel's loaded actions), then processed, or error at the failing step."""
         ident = self.meta.id
         try:
-            resend = self._resend_answer()
+            before = self._before_approval()
             allowed = bool(self.access(self.action, self.meta))
         except Exception as exc:
-            logger.exception("Logux %s: access or resend failed", self.action_type)
+            logger.exception("Logux %s: access failed", self._subject())
             yield {"answer": "error", "id": ident, "details": _details(exc)}
             return
         if not allowed:
             yield {"answer": "forbidden", "id": ident}
             yield from self._run_finally()
             return
-        if resend:
-            yield resend
+        yield from before
         yield {"answer": "approved", "id": ident}
         try:
-            self._process_atomically()
+            answers = self._work()
         except Exception as exc:
-            logger.exception("Logux %s: process failed", self.action_type)
+            logger.exception("Logux %s: processing failed", self._subject())
             yield {"answer": "error", "id": ident, "details": _details(exc)}
         else:
+            yield from answers
             yield {"answer": "processed", "id": ident}
         yield from self._run_finally()
+
+    def _subject(self):
+        return self.action_type
+
+    def _before_approval(self):
+        """Answers sent before ``approved``: the resend, if any."""
+        resend = self._resend_answer()
+        return [resend] if resend else []
+
+    def _work(self):
+        """Do the approved action; the answers it sends back before ``processed``."""
+        self._process_atomically()
+        return []
 
     def _process_atomically(self):
         """process() in one transaction and one airlock scope: its writes and side
@@ -178,31 +189,23 @@ class ChannelCommand(ActionCommand):
                 raise LoguxWrongLoadResultsException(f"load() returned an item {item!r}")
         return items
 
-    def apply(self):
-        """Answers: approved or forbidden, then the loaded actions, then processed (or error)."""
-        ident = self.meta.id
-        try:
-            allowed = bool(self.access(self.action, self.meta))
-        except Exception as exc:
-            logger.exception("Logux channel %s: access failed", self.channel)
-            yield {"answer": "error", "id": ident, "details": _details(exc)}
-            return
-        if not allowed:
-            yield {"answer": "forbidden", "id": ident}
-            yield from self._run_finally()
-            return
-        yield {"answer": "approved", "id": ident}
-        try:
-            loaded = self._loaded(self.load(self.action, self.meta))
-        except Exception as exc:
-            logger.exception("Logux channel %s: load failed", self.channel)
-            yield {"answer": "error", "id": ident, "details": _details(exc)}
-        else:
-            for action, raw_meta in loaded:
-                meta = {"clients": [self.meta.client_id], **raw_meta}
-                yield {"answer": "action", "id": ident, "action": action, "meta": meta}
-            yield {"answer": "processed", "id": ident}
-        yield from self._run_finally()
+    def _subject(self):
+        return f"channel {self.channel}"
+
+    def _before_approval(self):
+        return []  # never a resend for a subscription: the Logux server refuses it
+
+    def _work(self):
+        """The channel's loaded actions, addressed to the subscribing client."""
+        return [
+            {
+                "answer": "action",
+                "id": self.meta.id,
+                "action": action,
+                "meta": {"clients": [self.meta.client_id], **raw_meta},
+            }
+            for action, raw_meta in self._loaded(self.load(self.action, self.meta))
+        ]
 
 
 class UnknownAction:

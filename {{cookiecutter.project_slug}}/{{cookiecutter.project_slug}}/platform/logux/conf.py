@@ -3,6 +3,7 @@
 Read on every access, so ``override_settings`` works in tests.
 """
 
+import functools
 import ipaddress
 from urllib.parse import urlsplit
 
@@ -53,7 +54,13 @@ def auth_func():
 
 
 def supported_range():
-    return semantic_version.NpmSpec(get("LOGUX_SUPPORTS"))
+    return _npm_range(get("LOGUX_SUPPORTS"))
+
+
+@functools.lru_cache(maxsize=8)
+def _npm_range(text):
+    """Parsed once per value, not once per auth command."""
+    return semantic_version.NpmSpec(text)
 
 
 def trusted_proxies():

@@ -97,7 +97,7 @@ def _answers(raw, position, correlation_id):
             yield from command.apply()
         except Exception as exc:  # a bug in a command: answered, never a broken stream
             logger.exception("Logux command %s failed", position)
-            ident = {k: raw[k] for k in ("authId",) if isinstance(raw.get(k), str)}
-            if isinstance(raw.get("meta"), dict) and isinstance(raw["meta"].get("id"), str):
-                ident["id"] = raw["meta"]["id"]
+            # command_for() accepted it, so it has its string id.
+            is_auth = raw["command"] == "auth"
+            ident = {"authId": raw["authId"]} if is_auth else {"id": raw["meta"]["id"]}
             yield {"answer": "error", **ident, "details": f"{type(exc).__name__}: {exc}"}
