@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 DEMO := demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install test demo demo-clean bench docs docs-serve clean
+.PHONY: help install test test-fast demo demo-clean bench docs docs-serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -22,8 +22,13 @@ $(VENV)/.installed: tests/requirements.txt | $(BIN)/python
 
 install: $(VENV)/.installed ## Create .venv with cookiecutter and the test tools
 
-test: install ## Run the template's test suite (bakes the option matrix)
-	$(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) --dist loadgroup
+PYTEST := $(BIN)/python -m pytest tests -n $(PYTEST_WORKERS) --dist loadgroup --durations 10
+
+test: install ## Run the template's whole test suite (every prompt combination, each queue's suite)
+	$(PYTEST)
+
+test-fast: install ## The development loop: hooks, the default bake's checks and suite, docs
+	$(PYTEST) -m fast
 
 demo: install ## Bake ./demo with the defaults, install, migrate and run it on 127.0.0.1:8000
 	rm -rf $(DEMO) .cache/demo-bake

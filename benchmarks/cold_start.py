@@ -38,7 +38,7 @@ def cold_start(ctx):
     ctx.log("cold_start: baking the default project")
     project = bakery.bake(ctx.tempdir("cold-generated-"))
     ctx.log("cold_start: preparing the shared venv (the first run installs it, a minute or two)")
-    venv = bakery.shared_venv(project)
+    venv = bakery.prepared_venv(project)
     prepare_generated(project, venv)
     baseline = startproject(ctx.tempdir("cold-baseline-"), venv)
 

@@ -165,7 +165,7 @@ def http_hooks_benchmark(ctx):
     rounds = ctx.repetitions(7, 2)
     saves = ctx.repetitions(400, 100)
     project = bakery.bake(ctx.tempdir("http-hooks-"))
-    venv = bakery.shared_venv(project)
+    venv = bakery.prepared_venv(project)
     rows = []
     with database() as url:
         env = bakery.clean_env(

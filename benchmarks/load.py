@@ -105,7 +105,7 @@ def prepare(project, venv):
 def prepared_project(ctx, prefix):
     """A default bake in the run's scratch space, its virtualenv, and prepare() done."""
     project = bakery.bake(ctx.tempdir(prefix))
-    venv = bakery.shared_venv(project)
+    venv = bakery.prepared_venv(project)
     prepare(project, venv)
     return project, venv
 

@@ -47,7 +47,7 @@ RESERVED_SLUGS = frozenset(sys.stdlib_module_names) | {
     "whitenoise",
 }
 
-SLUG_RE = re.compile(r"[a-z][a-z0-9_]{0,49}")
+SLUG_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 EMAIL_RE = re.compile(r"[^@\s]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+")
 DOMAIN_RE = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 # PEP 440 public version identifiers (epoch, release, pre, post and dev parts).
@@ -65,7 +65,7 @@ def problems(answers):
     slug = answers["project_slug"]
     if not SLUG_RE.fullmatch(slug) or keyword.iskeyword(slug):
         yield (
-            f"project_slug {slug!r} is not a lowercase Python identifier: use 1 to 50 "
+            f"project_slug {slug!r} is not a lowercase Python identifier: use 1 to 40 "
             "lowercase letters, digits and underscores, starting with a letter "
             "(for example my_service)."
         )

@@ -1,9 +1,11 @@
 """Baking projects from the template and running them: shared by tests/ and benchmarks/.
 
 A bake is checked with the generated project's own tools (ruff, manage.py,
-pytest), run from one prepared virtualenv (``.cache/bake-venv``) that holds the
-union of every bake's dependencies. Installing into a fresh virtualenv per bake
-would cost a minute each; one bake is still installed from scratch by a test
+pytest), run from a prepared virtualenv per dependency set: one per task queue
+(``.cache/venvs/<queue>``), holding what that queue's bakes need. They are
+made with uv, which installs a set from its cache in seconds; installing with
+pip into a fresh virtualenv per bake would cost a minute each. One bake is
+still installed from scratch with the project's own ``make install`` by a test
 that proves the install step itself.
 """
 
@@ -27,7 +29,8 @@ from urllib.parse import urlsplit
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(os.environ.get("BAKE_CACHE_DIR", TEMPLATE_DIR / ".cache"))
-SHARED_VENV = CACHE_DIR / "bake-venv"
+VENVS_DIR = CACHE_DIR / "venvs"
+UV = Path(sys.executable).with_name("uv")
 
 # Environment a production deployment would set; the local .env is ignored.
 PRODUCTION_ENV = {
@@ -116,8 +119,9 @@ class Virtualenv:
 
     def create(self):
         if not self.python.exists():
-            run([sys.executable, "-m", "venv", self.path], cwd=CACHE_DIR.parent)
-            run([self.python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], cwd=self.path)
+            run(
+                [UV, "venv", "--quiet", "--python", sys.executable, self.path], cwd=CACHE_DIR.parent
+            )
 
     def ensure(self, wanted):
         """Install ``wanted`` unless this exact set was installed before (safe across processes)."""
@@ -128,14 +132,22 @@ class Virtualenv:
             self.create()
             marker = self.path / f".installed-{key}"
             if not marker.exists():
-                run([self.python, "-m", "pip", "install", "--quiet", *wanted], cwd=self.path)
+                install = [UV, "pip", "install", "--quiet", "--python", self.python, *wanted]
+                run(install, cwd=self.path, env=clean_env(UV_NATIVE_TLS="1"))
                 marker.touch()
         return self
 
 
-def shared_venv(project_dir):
-    """The prepared virtualenv, holding at least ``project_dir``'s requirements."""
-    return Virtualenv(SHARED_VENV).ensure(requirements(project_dir))
+def answers_of(project_dir):
+    """The answers a project was baked with, as its .cruft.json records them."""
+    record = json.loads((Path(project_dir) / ".cruft.json").read_text())
+    return record["context"]["cookiecutter"]
+
+
+def prepared_venv(project_dir):
+    """The prepared virtualenv of the project's task queue, holding its requirements."""
+    queue = answers_of(project_dir)["task_executor"]
+    return Virtualenv(VENVS_DIR / queue).ensure(requirements(project_dir))
 
 
 def free_port():

@@ -1,6 +1,7 @@
 """Fixtures of the template's test suite: baked projects and the services they need."""
 
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -8,18 +9,22 @@ import pytest
 
 from . import bakery
 
-# The bake matrix: the defaults, every option flipped one at a time, and the
-# combinations worth checking on their own.
+# Bakes whose generated test suite runs: the defaults and each task queue (the
+# whole suite: one per dependency set), and the variants whose options change
+# code paths (only the tests of the capabilities their options touch, chosen
+# by markers: options.markers_for). Every combination of the prompts is baked
+# and statically checked by test_matrix.py.
 MATRIX = {
     "defaults": {},
+    "queue-sync": {"task_executor": "sync"},
+    "queue-django-q": {"task_executor": "django_q"},
+    "queue-huey": {"task_executor": "huey"},
+    "queue-dramatiq": {"task_executor": "dramatiq"},
+    "queue-django-tasks": {"task_executor": "django_tasks"},
     "no-sentry": {"use_sentry": False},
-    "no-docker": {"use_docker": False},
-    "no-ci": {"ci": "none"},
     "no-example": {"include_example": False},
-    "license-bsd": {"open_source_license": "BSD-3-Clause"},
-    "license-apache": {"open_source_license": "Apache-2.0"},
-    "license-gpl": {"open_source_license": "GPL-3.0-or-later"},
-    "proprietary": {"open_source_license": "Not open source"},
+    "no-http-hooks": {"use_http_hooks": False},
+    "no-logux": {"use_logux": False},
     "minimal": {
         "use_sentry": False,
         "use_docker": False,
@@ -29,13 +34,6 @@ MATRIX = {
         "use_logux": False,
         "open_source_license": "Not open source",
     },
-    "no-logux": {"use_logux": False},
-    # Each task queue (celery is the default, baked above).
-    "queue-sync": {"task_executor": "sync"},
-    "queue-django-q": {"task_executor": "django_q"},
-    "queue-huey": {"task_executor": "huey"},
-    "queue-dramatiq": {"task_executor": "dramatiq"},
-    "queue-django-tasks": {"task_executor": "django_tasks"},
     "custom-answers": {
         "project_name": "Order Desk",
         "project_slug": "order_desk",
@@ -73,7 +71,7 @@ def baked(tmp_path_factory):
     def get(name):
         if name not in cache:
             path = bakery.bake(tmp_path_factory.mktemp(name), **MATRIX[name])
-            cache[name] = Baked(name, MATRIX[name], path, bakery.shared_venv(path))
+            cache[name] = Baked(name, MATRIX[name], path, bakery.prepared_venv(path))
         return cache[name]
 
     return get
@@ -97,3 +95,36 @@ def postgres_database():
             yield url
     except psycopg.OperationalError as exc:
         require_service(f"PostgreSQL at {bakery.POSTGRES_URL}", exc)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "fast: part of `make test-fast` (hooks, the default bake's checks and suite, docs)",
+    )
+
+
+PHASES = {}
+STARTED = []
+
+
+def pytest_sessionstart(session):
+    STARTED.append(time.monotonic())
+
+
+def pytest_runtest_logreport(report):
+    """Add each test's time (set-up, call, tear-down) to its module's phase."""
+    phase = report.nodeid.split("::", 1)[0].removeprefix("tests/").removesuffix(".py")
+    PHASES[phase] = PHASES.get(phase, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """After the slowest tests (--durations), each phase's time: regressions show at a glance."""
+    if not PHASES:
+        return
+    terminalreporter.section("time per phase (test module, summed over workers)")
+    for phase, seconds in sorted(PHASES.items(), key=lambda item: -item[1]):
+        terminalreporter.write_line(f"{seconds:8.1f} s  {phase}")
+    if STARTED:
+        wall = time.monotonic() - STARTED[0]
+        terminalreporter.write_line(f"{wall:8.1f} s  wall clock, whole run")

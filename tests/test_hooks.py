@@ -10,6 +10,8 @@ import pytest
 
 from . import bakery
 
+pytestmark = pytest.mark.fast
+
 COOKIECUTTER = Path(sys.executable).parent / "cookiecutter"
 
 
@@ -35,6 +37,7 @@ def generate(output_dir, *answers):
             "project_slug '1st_service' is not a lowercase Python identifier",
         ),
         ("project_slug=class", "project_slug 'class' is not a lowercase Python identifier"),
+        ("project_slug=" + "a" * 41, "is not a lowercase Python identifier: use 1 to 40"),
         ("project_slug=django", "project_slug 'django' would shadow"),
         ("project_slug=celery", "project_slug 'celery' would shadow"),
         ("project_slug=config", "project_slug 'config' would shadow"),

@@ -5,6 +5,7 @@ import pytest
 from . import bakery
 
 
+@pytest.mark.fast
 @pytest.mark.xdist_group("defaults")
 def test_defaults_bake_migrates_and_passes_its_tests_on_postgresql(baked, postgres_database):
     bake = baked("defaults")

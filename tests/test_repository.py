@@ -3,7 +3,11 @@
 import sys
 from pathlib import Path
 
+import pytest
+
 from . import bakery
+
+pytestmark = pytest.mark.fast
 
 OWN_CODE = ["hooks", "tests", "benchmarks"]
 

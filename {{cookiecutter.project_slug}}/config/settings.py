@@ -19,26 +19,39 @@ from django.core.exceptions import ImproperlyConfigured
 from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.integrations.logging import LoggingIntegration
 {%- endif %}
-
-from config.environment import StrictEnv
+{% if cookiecutter.use_sentry or cookiecutter.task_executor != "sync" %}
 {%- if cookiecutter.use_sentry %}
-from {{ cookiecutter.project_slug }}.platform.guid.integrations import SentryIntegration
+from {{ cookiecutter.project_slug }}.platform.guid.integrations import (
+    SentryIntegration,
+)
 {%- endif %}
 {%- if cookiecutter.task_executor == "celery" %}
-from {{ cookiecutter.project_slug }}.platform.guid.integrations.celery import CeleryIntegration
+from {{ cookiecutter.project_slug }}.platform.guid.integrations.celery import (
+    CeleryIntegration,
+)
 {%- elif cookiecutter.task_executor == "django_q" %}
-from {{ cookiecutter.project_slug }}.platform.guid.integrations.django_q import DjangoQIntegration
+from {{ cookiecutter.project_slug }}.platform.guid.integrations.django_q import (
+    DjangoQIntegration,
+)
 {%- elif cookiecutter.task_executor == "django_tasks" %}
 from {{ cookiecutter.project_slug }}.platform.guid.integrations.django_tasks import (
     DjangoTasksIntegration,
 )
 {%- elif cookiecutter.task_executor == "dramatiq" %}
-from {{ cookiecutter.project_slug }}.platform.guid.integrations.dramatiq import DramatiqIntegration
+from {{ cookiecutter.project_slug }}.platform.guid.integrations.dramatiq import (
+    DramatiqIntegration,
+)
 {%- elif cookiecutter.task_executor == "huey" %}
-from {{ cookiecutter.project_slug }}.platform.guid.integrations.huey import HueyIntegration
+from {{ cookiecutter.project_slug }}.platform.guid.integrations.huey import (
+    HueyIntegration,
+)
 {%- endif %}
+{% endif %}
+from .environment import StrictEnv
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The project's package: dotted paths below are built from it.
+_package = "{{ cookiecutter.project_slug }}"
 env = StrictEnv()
 if env.bool("DJANGO_READ_DOT_ENV_FILE", default=True) and (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
@@ -84,33 +97,33 @@ INSTALLED_APPS = [
 {%- elif cookiecutter.task_executor == "huey" %}
     "huey.contrib.djhuey",
 {%- endif %}
-    "{{ cookiecutter.project_slug }}.platform.guid",
-    "{{ cookiecutter.project_slug }}.platform.dockerflow",
-    "{{ cookiecutter.project_slug }}.platform.airlock",
+    f"{_package}.platform.guid",
+    f"{_package}.platform.dockerflow",
+    f"{_package}.platform.airlock",
 {%- if cookiecutter.use_http_hooks %}
-    "{{ cookiecutter.project_slug }}.platform.http_hooks",
+    f"{_package}.platform.http_hooks",
 {%- endif %}
 {%- if cookiecutter.use_logux %}
-    "{{ cookiecutter.project_slug }}.platform.logux",
+    f"{_package}.platform.logux",
 {%- endif %}
-    "{{ cookiecutter.project_slug }}.users",
+    f"{_package}.users",
 {%- if cookiecutter.include_example %}
-    "{{ cookiecutter.project_slug }}.example",
+    f"{_package}.example",
 {%- endif %}
 ]
 
 MIDDLEWARE = [
     # First, so every other middleware and its log lines already see the id.
-    "{{ cookiecutter.project_slug }}.platform.guid.middleware.guid_middleware",
+    f"{_package}.platform.guid.middleware.guid_middleware",
     # One request.summary log line per request, health probes included.
-    "{{ cookiecutter.project_slug }}.platform.dockerflow.middleware.RequestSummaryMiddleware",
+    f"{_package}.platform.dockerflow.middleware.RequestSummaryMiddleware",
     # Answers /__lbheartbeat__ and /__heartbeat__ before Host validation and the
     # HTTPS redirect, which a load balancer's plain-HTTP, IP-addressed probe fails.
-    "{{ cookiecutter.project_slug }}.platform.dockerflow.middleware.HealthCheckMiddleware",
+    f"{_package}.platform.dockerflow.middleware.HealthCheckMiddleware",
     # Side effects enqueued while handling a request leave only if it succeeds,
     # after its transaction commits. Above any middleware whose process_exception
     # turns errors into responses.
-    "{{ cookiecutter.project_slug }}.platform.airlock.middleware.AirlockMiddleware",
+    f"{_package}.platform.airlock.middleware.AirlockMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -258,7 +271,11 @@ DJANGO_GUID = {
     "VALIDATE_GUID": True,
     "RETURN_HEADER": True,
     "EXPOSE_HEADER": True,
+{%- if not cookiecutter.use_sentry and cookiecutter.task_executor == "sync" %}
+    "INTEGRATIONS": [],
+{%- else %}
     "INTEGRATIONS": [
+{%- endif %}
 {%- if cookiecutter.use_sentry %}
         SentryIntegration(),
 {%- endif %}
@@ -275,20 +292,22 @@ DJANGO_GUID = {
 {%- elif cookiecutter.task_executor == "huey" %}
         HueyIntegration(),  # ids travel with the task's arguments to the consumer
 {%- endif %}
+{%- if cookiecutter.use_sentry or cookiecutter.task_executor != "sync" %}
     ],
+{%- endif %}
     "IGNORE_URLS": [],
     "UUID_FORMAT": "hex",
 }
 
 # --- Dockerflow (platform/dockerflow) ---------------------------------------
 
-_checks = "{{ cookiecutter.project_slug }}.platform.dockerflow.checks"
+_checks = f"{_package}.platform.dockerflow.checks"
 DOCKERFLOW_CHECKS = [f"{_checks}.check_database_connected", f"{_checks}.check_migrations_applied"]
 if REDIS_URL:
     DOCKERFLOW_CHECKS.append(f"{_checks}.check_cache_connected")
 {%- if cookiecutter.task_executor not in ["sync", "django_tasks"] %}
 # The task queue's broker: the heartbeat fails when workers could not get tasks.
-_queue = "{{ cookiecutter.project_slug }}.platform.airlock.executors.{{ cookiecutter.task_executor }}"
+_queue = f"{_package}.platform.airlock.executors.{{ cookiecutter.task_executor }}"
 DOCKERFLOW_CHECKS.append(f"{_queue}.check_broker_connected")
 {%- endif %}
 DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE = env.int(
@@ -306,7 +325,7 @@ DOCKERFLOW_SUMMARY_LOG_QUERYSTRING = env.bool("DOCKERFLOW_SUMMARY_LOG_QUERYSTRIN
 
 # --- Airlock side effects (platform/airlock) --------------------------------
 
-_airlock = "{{ cookiecutter.project_slug }}.platform.airlock"
+_airlock = f"{_package}.platform.airlock"
 AIRLOCK = {
 {%- if cookiecutter.task_executor == "sync" %}
     # Effects run in this process after commit (no worker needed).
@@ -379,7 +398,7 @@ LOGUX_URL = env.str("LOGUX_URL", default="http://127.0.0.1:31337/")
 # browser sends with the WebSocket.
 LOGUX_AUTH_FUNC = env.str(
     "LOGUX_AUTH_FUNC",
-    default="{{ cookiecutter.project_slug }}.platform.logux.auth.session_auth",
+    default=f"{_package}.platform.logux.auth.session_auth",
 )
 # The subprotocol answered to clients, and the range of client subprotocols accepted.
 LOGUX_SUBPROTOCOL = env.str("LOGUX_SUBPROTOCOL", default="1.0.0")
@@ -435,7 +454,7 @@ CELERY_BEAT_SCHEDULE = {
     "http-hooks-send-due-callbacks": {
         "task": "airlock.run_effect",
         "schedule": 30.0,
-        "args": ["{{ cookiecutter.project_slug }}.platform.http_hooks.delivery.send_due_callbacks", [], {}],
+        "args": [f"{_package}.platform.http_hooks.delivery.send_due_callbacks", [], {}],
     },
 }
 {%- else %}
@@ -446,7 +465,7 @@ CELERY_BEAT_SCHEDULE = {}
 # The broker: Redis when REDIS_URL is set, else the database (django-q's ORM
 # broker: no server needed). The cluster also runs the schedules (admin: Scheduled tasks).
 Q_CLUSTER = {
-    "name": "{{ cookiecutter.project_slug }}",
+    "name": _package,
     "workers": WORKER_CONCURRENCY,
     "timeout": 300,  # seconds a task may run
     "retry": 360,  # seconds before an unacknowledged task is given out again
@@ -482,7 +501,7 @@ DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 # Huey's storage: Redis when REDIS_URL is set, else a SQLite file next to
 # manage.py (no server needed). The consumer also runs periodic tasks.
 HUEY = {
-    "name": "{{ cookiecutter.project_slug }}",
+    "name": _package,
     "immediate": False,  # tasks always go through the queue, as in production
     "utc": True,
     "consumer": {"workers": WORKER_CONCURRENCY, "worker_type": "thread"},
@@ -507,14 +526,14 @@ LOGGING = {
         },
         # Dockerflow's mozlog JSON, one object per line; the correlation id is in Fields.
         "json": {
-            "()": "{{ cookiecutter.project_slug }}.platform.dockerflow.formatters.MozlogFormatter",
-            "logger_name": "{{ cookiecutter.project_slug }}",
+            "()": f"{_package}.platform.dockerflow.formatters.MozlogFormatter",
+            "logger_name": _package,
         },
     },
     "filters": {
         # Every line carries the request's (or task's, or command's) correlation id.
         "correlation_id": {
-            "()": "{{ cookiecutter.project_slug }}.platform.guid.CorrelationId",
+            "()": f"{_package}.platform.guid.CorrelationId",
             "default": "-" if LOG_FORMAT == "text" else None,
         },
     },
@@ -549,7 +568,7 @@ if SENTRY_DSN:
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         release=env.str(
             "SENTRY_RELEASE",
-            default="{{ cookiecutter.project_slug }}@{{ cookiecutter.version }}",
+            default=f"{_package}@{{ cookiecutter.version }}",
         ),
         integrations=[
             DjangoIntegration(),

@@ -1,7 +1,10 @@
 """The admin answers and uses the project's own user model."""
 
+import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+
+pytestmark = pytest.mark.project
 
 
 def test_login_page_answers(client):

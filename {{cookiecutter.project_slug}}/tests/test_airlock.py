@@ -12,6 +12,8 @@ from django.test import AsyncClient, override_settings
 from . import urls
 from .conftest import PRODUCTION_ENV, platform_module, run_python
 
+pytestmark = pytest.mark.airlock
+
 airlock = platform_module("airlock")
 conf = platform_module("airlock", "conf")
 

@@ -13,6 +13,8 @@ from django.test import override_settings
 
 from .conftest import PRODUCTION_ENV, platform_module, run_python
 
+pytestmark = pytest.mark.dockerflow
+
 dockerflow = platform_module("dockerflow")
 checks_module = platform_module("dockerflow", "checks")
 CHECKS = "tests.dockerflow_checks."

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 Order = apps.get_model("example", "Order")
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.example, pytest.mark.django_db]
 
 
 def test_orders_are_listed_newest_first():

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from .test_logux import SECRET, _logux  # noqa: F401 (autouse: settings and test commands)
 
 Order = apps.get_model("example", "Order")
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.example, pytest.mark.logux, pytest.mark.django_db]
 
 
 def send(client, user, action):

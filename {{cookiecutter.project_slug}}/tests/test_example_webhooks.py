@@ -16,6 +16,8 @@ from django.db import transaction
 from .conftest import platform_module
 from .test_http_hooks import _fresh_registry  # noqa: F401 (autouse here too)
 
+pytestmark = [pytest.mark.example, pytest.mark.http_hooks]
+
 Order = apps.get_model("example", "Order")
 Callback = platform_module("http_hooks", "models").Callback
 Hook = platform_module("http_hooks", "models").Hook

@@ -18,7 +18,7 @@ from .conftest import PRODUCTION_ENV, platform_module, run_python
 guid = platform_module("guid")
 conf = platform_module("guid", "conf")
 
-pytestmark = pytest.mark.urls("tests.urls")
+pytestmark = [pytest.mark.guid, pytest.mark.urls("tests.urls")]
 HEX32 = re.compile(r"[0-9a-f]{32}")
 HEADER = "Correlation-ID"
 

@@ -9,6 +9,8 @@ import pytest
 
 from .conftest import PRODUCTION_ENV, PROJECT_DIR
 
+pytestmark = pytest.mark.project
+
 CONFIG = PROJECT_DIR / "gunicorn.conf.py"
 
 

@@ -24,7 +24,7 @@ PRE_SAVE = "django.db.models.signals.pre_save"
 POST_DELETE = "django.db.models.signals.post_delete"
 TARGET = "https://receiver.example/hooks"
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.http_hooks, pytest.mark.django_db]
 
 
 @pytest.fixture(autouse=True)

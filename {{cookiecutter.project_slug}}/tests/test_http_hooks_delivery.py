@@ -73,7 +73,7 @@ def closed_port_url():
     return f"http://127.0.0.1:{port}/hook"
 
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.http_hooks, pytest.mark.django_db]
 
 
 def test_delivery_is_signed_and_carries_its_ids(receiver, django_capture_on_commit_callbacks):

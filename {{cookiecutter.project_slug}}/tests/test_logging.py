@@ -2,7 +2,11 @@
 
 import json
 
+import pytest
+
 from .conftest import PRODUCTION_ENV, run_python
+
+pytestmark = [pytest.mark.project, pytest.mark.guid, pytest.mark.dockerflow]
 
 LOG_A_LINE = (
     "import django, logging; django.setup()\n"

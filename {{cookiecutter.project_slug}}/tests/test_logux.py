@@ -16,6 +16,8 @@ from django.core.cache import cache
 from .conftest import PRODUCTION_ENV, platform_module, run_python
 from .webhook_receiver import WebhookReceiver
 
+pytestmark = pytest.mark.logux
+
 logux_app = platform_module("logux")
 ActionCommand, ChannelCommand, logux = (
     logux_app.ActionCommand,

@@ -11,6 +11,8 @@ import pytest
 
 from .conftest import PRODUCTION_ENV, run_python
 
+pytestmark = [pytest.mark.guid, pytest.mark.project]
+
 
 class EnvelopeRecorder(BaseHTTPRequestHandler):
     """Accepts what sentry-sdk posts to /api/<project>/envelope/ and keeps the events."""

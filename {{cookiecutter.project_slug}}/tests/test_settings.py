@@ -4,6 +4,8 @@ import pytest
 
 from .conftest import PRODUCTION_ENV, load_settings, run_python
 
+pytestmark = pytest.mark.project
+
 SETUP = "import django; django.setup()"
 
 

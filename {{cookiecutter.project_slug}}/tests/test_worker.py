@@ -25,7 +25,7 @@ from django.conf import settings
 
 from .conftest import INHERITED, PROJECT_DIR
 
-pytestmark = pytest.mark.task_queue
+pytestmark = [pytest.mark.airlock, pytest.mark.guid, pytest.mark.task_queue]
 
 EXECUTOR = settings.AIRLOCK["EXECUTOR"].rsplit(".", 2)[-2]
 USES_REDIS = EXECUTOR in {"celery", "huey", "dramatiq"}
