@@ -37,7 +37,7 @@ def check_combinations(combinations, root):
     venv = bakery.Virtualenv(bakery.VENVS_DIR / queue.pop()).ensure(wanted)
 
     found = {path: list(options.problems(path, answers)) for path, (_, answers) in bakes.items()}
-    for path, check, message in ruff_problems(venv, root, bakes):
+    for path, check, message in ruff_problems(venv, root):
         found[path].append((check, message))
     for path, message in django_problems(venv, bakes):
         found[path].append(("django", message))
@@ -46,13 +46,13 @@ def check_combinations(combinations, root):
     assert not report, "\n".join(report)
 
 
-def owner(root, filename, bakes):
+def owner(root, filename):
     """The bake a file reported by ruff belongs to (bakes live at root/<index>/<slug>)."""
     relative = Path(filename).resolve().relative_to(root.resolve())
     return root / relative.parts[0] / relative.parts[1]
 
 
-def ruff_problems(venv, root, bakes):
+def ruff_problems(venv, root):
     """ruff check and ruff format --check over all bakes at once, each with its own config."""
     ruff = venv.bin / "ruff"
     checked = subprocess.run(
@@ -64,7 +64,7 @@ def ruff_problems(venv, root, bakes):
     )
     assert checked.returncode in {0, 1}, checked.stderr
     for item in json.loads(checked.stdout or "[]"):
-        path = owner(root, item["filename"], bakes)
+        path = owner(root, item["filename"])
         where = Path(item["filename"]).relative_to(path)
         line = item["location"]["row"]
         yield path, "ruff check", f"{where}:{line} {item['code']} {item['message']}"
@@ -73,7 +73,7 @@ def ruff_problems(venv, root, bakes):
     )
     assert formatted.returncode in {0, 1}, formatted.stderr
     for filename in WOULD_REFORMAT.findall(formatted.stdout):
-        path = owner(root, filename, bakes)
+        path = owner(root, filename)
         yield path, "ruff format", f"{Path(filename).resolve().relative_to(path.resolve())}"
 
 
