@@ -144,10 +144,14 @@ def answers_of(project_dir):
     return record["context"]["cookiecutter"]
 
 
+def queue_venv(queue, wanted):
+    """The prepared virtualenv of a task queue's bakes, holding at least ``wanted``."""
+    return Virtualenv(VENVS_DIR / queue).ensure(wanted)
+
+
 def prepared_venv(project_dir):
     """The prepared virtualenv of the project's task queue, holding its requirements."""
-    queue = answers_of(project_dir)["task_executor"]
-    return Virtualenv(VENVS_DIR / queue).ensure(requirements(project_dir))
+    return queue_venv(answers_of(project_dir)["task_executor"], requirements(project_dir))
 
 
 def free_port():

@@ -158,8 +158,11 @@ OWNERS = [
     ],
 ]
 # Written by the post-generation hook, not copied from the template.
-MADE_BY_HOOKS = [(".env", lambda a: True), (".cruft.json", lambda a: True)]
-MADE_BY_HOOKS.append(("LICENSE", lambda a: a["open_source_license"] != "Not open source"))
+MADE_BY_HOOKS = [
+    (".env", lambda a: True),
+    (".cruft.json", lambda a: True),
+    ("LICENSE", lambda a: a["open_source_license"] != "Not open source"),
+]
 
 
 def expected_files(answers):

@@ -34,9 +34,9 @@ def check_combinations(combinations, root):
     wanted = sorted({r for path in bakes for r in bakery.requirements(path)})
     queue = {answers["task_executor"] for _, answers in bakes.values()}
     assert len(queue) == 1, "one prepared virtualenv per queue: check one queue at a time"
-    venv = bakery.Virtualenv(bakery.VENVS_DIR / queue.pop()).ensure(wanted)
+    venv = bakery.queue_venv(queue.pop(), wanted)
 
-    found = {path: list(options.problems(path, answers)) for path, (_, answers) in bakes.items()}
+    found = {path: options.problems(path, answers) for path, (_, answers) in bakes.items()}
     for path, check, message in ruff_problems(venv, root):
         found[path].append((check, message))
     for path, message in django_problems(venv, bakes):
