@@ -8,14 +8,25 @@ variables win over it.
 """
 
 import os
+import sys
 from pathlib import Path
 
 import environ
+from gunicorn.glogging import Logger
+
+# The project's packages, for the log formatter, whatever directory gunicorn starts in.
+PROJECT_DIR = Path(__file__).resolve().parent
+if str(PROJECT_DIR) not in sys.path:
+    sys.path.insert(0, str(PROJECT_DIR))
+
+from {{ cookiecutter.project_slug }}.platform.dockerflow.formatters import (  # noqa: E402
+    MozlogFormatter,
+)
 
 FALSE_WORDS = {"0", "false", "no", "off", "n"}
 TRUE_WORDS = {"1", "true", "yes", "on", "y"}
 
-_dotenv = Path(__file__).resolve().with_name(".env")
+_dotenv = PROJECT_DIR / ".env"
 _read_dotenv = os.environ.get("DJANGO_READ_DOT_ENV_FILE", "true").lower() not in FALSE_WORDS
 if _read_dotenv and _dotenv.is_file():
     environ.Env.read_env(_dotenv)
@@ -56,7 +67,10 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 100)
 worker_tmp_dir = "/dev/shm" if Path("/dev/shm").is_dir() else None
 # Trust X-Forwarded-* only from the proxy in front of us (comma-separated IPs).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# One line per request: the application's request.summary (mozlog JSON in
+# production, text in development, with the correlation id), so gunicorn's own
+# access line is off unless GUNICORN_ACCESS_LOG names a file or "-" (stdout).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 # The common log format plus duration and the correlation id the app returned
 # (the Correlation-ID response header set by the platform's guid middleware).
 access_log_format = (
@@ -64,6 +78,29 @@ access_log_format = (
     "correlation_id=%({correlation-id}o)s"
 )
 errorlog = "-"
+
+
+class MozlogLogger(Logger):
+    """gunicorn's own lines (start-up, workers, errors, and access lines when on) as
+    mozlog JSON, like every other line the service writes in production."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        formatter = MozlogFormatter(logger_name="{{ cookiecutter.project_slug }}")
+        for handler in (*self.error_log.handlers, *self.access_log.handlers):
+            handler.setFormatter(formatter)
+
+
+# The format of the Django settings: DJANGO_LOG_FORMAT, else JSON unless debug is on.
+_log_format = os.environ.get("DJANGO_LOG_FORMAT", "").strip().lower() or (
+    "text" if _bool("DJANGO_DEBUG", False) else "json"
+)
+if _log_format not in {"text", "json"}:
+    raise SystemExit(
+        f"gunicorn.conf.py: DJANGO_LOG_FORMAT must be text or json, got {_log_format!r}"
+    )
+if _log_format == "json":
+    logger_class = MozlogLogger
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # Recent gunicorn releases open a control socket at one fixed path per user, which
 # several servers on one host (tests, side-by-side deploys) would share: opt in.

@@ -342,8 +342,10 @@ AIRLOCK = {
 
 # --- HTTP hooks (platform/http_hooks) ---------------------------------------
 
-# Hook changes made in any process reach every other one through this cache:
-# Redis when REDIS_URL is set, else files next to manage.py (one host only).
+# Hook changes made in any process reach every other one through this cache, so
+# it must be shared by every process in every container: Redis when REDIS_URL is
+# set, else the database (one indexed read per save; `migrate` creates the table).
+# Never files: the image's root filesystem is read-only and not shared.
 if REDIS_URL:
     CACHES["http_hooks"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -352,8 +354,8 @@ if REDIS_URL:
     }
 else:
     CACHES["http_hooks"] = {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-        "LOCATION": str(BASE_DIR / ".cache" / "http_hooks"),
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "http_hooks_cache",
     }
 DJANGO_HTTP_HOOKS_CACHE = "http_hooks"
 # Seconds one delivery may take, and how many go out at once per sender.
@@ -498,16 +500,19 @@ DRAMATIQ_BROKER = {
 DRAMATIQ_AUTODISCOVER_MODULES = ["tasks"]
 {%- elif cookiecutter.task_executor == "huey" %}
 
-# Huey's storage: Redis when REDIS_URL is set, else a SQLite file next to
-# manage.py (no server needed). The consumer also runs periodic tasks.
+# Huey's storage: Redis at REDIS_URL; without it, a SQLite file next to manage.py
+# in development (no server needed) and Redis on 127.0.0.1 otherwise (a file
+# would sit on the image's read-only root and not be shared by the containers;
+# the heartbeat reports Redis missing). The consumer also runs periodic tasks.
 HUEY = {
     "name": _package,
     "immediate": False,  # tasks always go through the queue, as in production
     "utc": True,
     "consumer": {"workers": WORKER_CONCURRENCY, "worker_type": "thread"},
 }
-if REDIS_URL:
-    HUEY.update({"huey_class": "huey.RedisHuey", "connection": {"url": REDIS_URL}})
+if REDIS_URL or not DEBUG:
+    _huey_redis = REDIS_URL or "redis://127.0.0.1:6379/0"
+    HUEY.update({"huey_class": "huey.RedisHuey", "connection": {"url": _huey_redis}})
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(BASE_DIR / "huey.sqlite3")})
 {%- endif %}
@@ -517,6 +522,12 @@ else:
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 LOG_LEVEL = env.choice("DJANGO_LOG_LEVEL", LOG_LEVELS, default="INFO", upper=True)
 LOG_FORMAT = env.choice("DJANGO_LOG_FORMAT", {"text", "json"}, default="text" if DEBUG else "json")
+
+
+def _not_a_request_line(record):
+    """runserver's own per-request lines repeat request.summary: one line per request."""
+    return not hasattr(record, "status_code")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -536,6 +547,10 @@ LOGGING = {
             "()": f"{_package}.platform.guid.CorrelationId",
             "default": "-" if LOG_FORMAT == "text" else None,
         },
+        "not_a_request_line": {
+            "()": "django.utils.log.CallbackFilter",
+            "callback": _not_a_request_line,
+        },
     },
     "handlers": {
         "console": {
@@ -551,7 +566,12 @@ LOGGING = {
         # would print every django.* line a second time.
         "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": [], "filters": ["not_a_request_line"], "propagate": True},
         "request.summary": {"level": "INFO"},
+{%- if cookiecutter.task_executor == "huey" %}
+        # run_huey adds a text handler of its own to a "huey" logger without one.
+        "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},
+{%- endif %}
     },
 }
 {%- if cookiecutter.use_sentry %}

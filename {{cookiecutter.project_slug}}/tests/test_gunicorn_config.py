@@ -12,10 +12,11 @@ from .conftest import PRODUCTION_ENV, PROJECT_DIR
 pytestmark = pytest.mark.project
 
 CONFIG = PROJECT_DIR / "gunicorn.conf.py"
+SETTINGS_READ = ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_PRELOAD")
 
 
 def load(monkeypatch, config=CONFIG, **env):
-    for name in ("HOST", "PORT", "WEB_CONCURRENCY", "GUNICORN_TIMEOUT", "GUNICORN_PRELOAD"):
+    for name in (*SETTINGS_READ, "DJANGO_DEBUG", "DJANGO_LOG_FORMAT", "GUNICORN_ACCESS_LOG"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DJANGO_READ_DOT_ENV_FILE", "false")
     for name, value in env.items():
@@ -29,7 +30,24 @@ def test_defaults_listen_on_loopback(monkeypatch):
     assert config["workers"] >= 1
     assert config["max_requests"] > 0
     assert config["max_requests_jitter"] > 0
-    assert config["accesslog"] == "-"
+    assert config["accesslog"] is None  # request.summary is the one line per request
+
+
+def test_production_logs_gunicorns_own_lines_as_mozlog_json(monkeypatch):
+    config = load(monkeypatch)
+    assert config["logger_class"].__name__ == "MozlogLogger"
+    assert "logger_class" not in load(monkeypatch, DJANGO_DEBUG="true")
+    assert "logger_class" not in load(monkeypatch, DJANGO_LOG_FORMAT="text")
+    assert load(monkeypatch, DJANGO_DEBUG="true", DJANGO_LOG_FORMAT="json")["logger_class"]
+
+
+def test_the_access_log_is_opt_in(monkeypatch):
+    assert load(monkeypatch, GUNICORN_ACCESS_LOG="-")["accesslog"] == "-"
+
+
+def test_an_unknown_log_format_is_refused_by_name(monkeypatch):
+    with pytest.raises(SystemExit, match="DJANGO_LOG_FORMAT must be text or json"):
+        load(monkeypatch, DJANGO_LOG_FORMAT="xml")
 
 
 def test_environment_sets_bind_workers_and_timeout(monkeypatch):

@@ -23,6 +23,11 @@ POST_SAVE = "django.db.models.signals.post_save"
 PRE_SAVE = "django.db.models.signals.pre_save"
 POST_DELETE = "django.db.models.signals.post_delete"
 TARGET = "https://receiver.example/hooks"
+LOCMEM = "django.core.cache.backends.locmem.LocMemCache"
+DATABASE_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "http_hooks_cache",
+}
 
 pytestmark = [pytest.mark.http_hooks, pytest.mark.django_db]
 
@@ -142,13 +147,42 @@ def test_a_deleted_hook_never_breaks_the_save_that_raced_it():
     assert not Callback.objects.exists()
 
 
-def test_saving_an_unhooked_model_costs_no_query():
+def queries_of_an_unhooked_save():
     hook()  # hooks exist, on another model
     group_model = get_user_model()._meta.get_field("groups").related_model
     group_model.objects.create(name="warm-up")
     with CaptureQueriesContext(connection) as queries:
         group_model.objects.create(name="staff")
-    assert len(queries) == 1, [q["sql"] for q in queries]
+    return [q["sql"] for q in queries]
+
+
+def test_saving_an_unhooked_model_costs_no_query_with_a_cache_server(settings):
+    settings.CACHES = {**settings.CACHES, "http_hooks": {"BACKEND": LOCMEM}}
+    assert len(queries_of_an_unhooked_save()) == 1
+
+
+def test_with_the_database_cache_a_save_costs_one_indexed_read(settings):
+    settings.CACHES = {**settings.CACHES, "http_hooks": DATABASE_CACHE}
+    call_command("createcachetable", "http_hooks_cache", verbosity=0)
+    queries = queries_of_an_unhooked_save()
+    assert len(queries) == 2, queries
+    assert "http_hooks_cache" in queries[0]
+
+
+def test_without_redis_migrate_puts_the_token_in_a_database_cache(tmp_path):
+    """Shared by every process of every container, and no file under the read-only /app."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.core.management import call_command\n"
+        "from django.db import connection\n"
+        "call_command('migrate', verbosity=0)\n"
+        "print(settings.CACHES['http_hooks'])\n"
+        "print('http_hooks_cache' in connection.introspection.table_names())\n"
+    )
+    env = {"DJANGO_DEBUG": "true", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    result = run_python(code, env)
+    assert result.stdout.splitlines()[-2:] == [str(DATABASE_CACHE), "True"], result.stderr
 
 
 def test_fixtures_being_loaded_are_not_events():
@@ -386,7 +420,7 @@ def test_checks_warn_about_a_process_local_cache_and_the_obsolete_reload(setting
     assert checks.check_shared_cache(None) == []
     settings.CACHES = {
         **settings.CACHES,
-        "http_hooks": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "http_hooks": {"BACKEND": LOCMEM},
     }
     assert [w.id for w in checks.check_shared_cache(None)] == ["http_hooks.W001"]
     settings.DJANGO_HTTP_HOOKS_RELOAD = ["touch", "config/wsgi.py"]

@@ -32,3 +32,19 @@ def test_development_lines_are_text():
     line = result.stdout.strip().splitlines()[-1]
     assert "WARNING" in line
     assert line.endswith("service.test order A-1 shipped")
+
+
+def test_development_server_writes_one_line_per_request_the_summary():
+    """runserver's own request lines are dropped (request.summary says it all); its
+    other lines stay."""
+    code = (
+        "import django, logging; django.setup()\n"
+        "server = logging.getLogger('django.server')\n"
+        "server.info('\"GET / HTTP/1.1\" 200 10', extra={'status_code': 200})\n"
+        "server.info('- Broken pipe from %s', ('127.0.0.1', 5000))\n"
+    )
+    result = run_python(code, {"DJANGO_DEBUG": "true"})
+    assert result.returncode == 0, result.stderr
+    lines = [line for line in result.stdout.splitlines() if "django.server" in line]
+    assert len(lines) == 1
+    assert lines[0].endswith("Broken pipe from ('127.0.0.1', 5000)")

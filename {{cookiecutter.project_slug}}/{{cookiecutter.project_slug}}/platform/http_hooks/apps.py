@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class HttpHooksConfig(AppConfig):
-    """HTTP hooks: validates DJANGO_HTTP_HOOKS_* and connects the hooks' receivers."""
+    """HTTP hooks: validates DJANGO_HTTP_HOOKS_* and connects the hooks' receivers
+    (and, after ``migrate``, the cache table the registry token may live in)."""
 
     name = __package__
     label = "http_hooks"
@@ -14,6 +15,6 @@ class HttpHooksConfig(AppConfig):
         from .registry import registry
 
         conf.validate()
-        signals.connect()
+        signals.connect(self)
         if not conf.get("SHUT_DOWN"):
             registry.connect()

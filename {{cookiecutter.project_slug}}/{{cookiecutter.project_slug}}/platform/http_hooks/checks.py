@@ -22,7 +22,7 @@ def check_shared_cache(app_configs, **kwargs):
             f"DJANGO_HTTP_HOOKS_CACHE names the cache {alias!r}, which is not shared "
             "between processes: a hook changed in one process reaches the others only "
             "when they restart.",
-            hint="Point it at a Redis or file-based cache that every process uses.",
+            hint="Point it at a cache every process shares: Redis, or the database cache.",
             id="http_hooks.W001",
         )
     ]
