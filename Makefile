@@ -7,7 +7,7 @@ PYTEST_WORKERS ?= 2
 DEMO := demo
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-fast demo demo-clean bench docs docs-serve clean
+.PHONY: help install test test-fast demo demo-clean bench locks docs docs-serve clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
@@ -55,6 +55,9 @@ demo: install ## Bake ./demo with the defaults, install, migrate and run it on 1
 
 demo-clean: ## Remove ./demo
 	rm -rf $(DEMO) .cache/demo-bake
+
+locks: install ## Refresh the per-queue uv locks the projects get (UPGRADE=1: newest releases)
+	$(BIN)/python -m tests.locks $(if $(UPGRADE),--upgrade)
 
 bench: install ## Run the benchmarks (figures and ratios against same-run baselines)
 	$(BIN)/python -m benchmarks

@@ -11,9 +11,11 @@ interpreter.
 """
 
 import json
+import re
 import secrets
 import shutil
 import sys
+import tomllib
 from pathlib import Path
 
 # Jinja writes the answers in as JSON (tojson escapes quotes, so the literal stays closed).
@@ -118,6 +120,76 @@ def prune_unselected():
             folder.rmdir()
 
 
+# The template keeps one uv lock per task queue, resolved with every other option
+# on (`make locks` in the template refreshes them); the project gets its queue's,
+# cut down to what its own pyproject.toml asks for.
+LOCKS = ".locks"
+PACKAGE_BLOCK = "[[package]]\n"
+
+
+def _name(requirement):
+    return re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower().replace("_", "-")
+
+
+def _block_package(block):
+    return tomllib.loads(block)["package"][0]
+
+
+def write_lock():
+    """Write uv.lock: the queue's lock without the packages the unselected options
+    needed, the root package renamed; `uv lock --check` accepts it as is."""
+    locks = PROJECT / LOCKS
+    text = (locks / f"{ANSWERS['task_executor']}.lock").read_text()
+    shutil.rmtree(locks)
+    project = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"]}
+    wanted |= {_name(r) for r in project["optional-dependencies"]["dev"]}
+    header, *blocks = text.split(PACKAGE_BLOCK)
+    if not blocks:  # a queue's first lock, before `make locks` resolved it
+        (PROJECT / "uv.lock").write_text(text)
+        return
+    packages = {}
+    for block in blocks:
+        package = _block_package(PACKAGE_BLOCK + block)
+        packages.setdefault(package["name"], []).append((package, block))
+    [(root_name, [(root, root_block)])] = [
+        (name, entries)
+        for name, entries in packages.items()
+        if "editable" in entries[0][0]["source"] or "virtual" in entries[0][0]["source"]
+    ]
+    # Drop the root's lines for unselected requirements, rename it, set its version.
+    kept_lines = [
+        line
+        for line in root_block.splitlines(keepends=True)
+        if not (match := re.match(r'\s+\{ name = "([^"]+)"', line)) or match[1] in wanted
+    ]
+    root_block = "".join(kept_lines)
+    root_block = root_block.replace(f'name = "{root_name}"', f'name = "{project["name"]}"', 1)
+    root_block = re.sub(
+        r'^version = ".*"$', f'version = "{project["version"]}"', root_block, count=1, flags=re.M
+    )
+    del packages[root_name]
+    root = _block_package(PACKAGE_BLOCK + root_block)
+    # Keep what the root still reaches (through extras too).
+    reached, todo = set(), [*root.get("dependencies", []), *root["optional-dependencies"]["dev"]]
+    while todo:
+        dependency = todo.pop()
+        key = (dependency["name"], tuple(dependency.get("extra", ())))
+        if key in reached or dependency["name"] not in packages:
+            continue
+        reached.add(key)
+        for package, _ in packages[dependency["name"]]:
+            todo.extend(package.get("dependencies", []))
+            for extra in dependency.get("extra", ()):
+                todo.extend(package.get("optional-dependencies", {}).get(extra, []))
+    names = {name for name, _ in reached}
+    kept = [(project["name"], root_block)]
+    kept += [(name, block) for name in names for _, block in packages[name]]
+    kept.sort(key=lambda entry: entry[0])
+    body = "".join(PACKAGE_BLOCK + block.rstrip("\n") + "\n\n" for _, block in kept)
+    (PROJECT / "uv.lock").write_text(header + body.rstrip("\n") + "\n")
+
+
 def install_license():
     """Move the chosen license text to LICENSE and drop the others."""
     licenses = PROJECT / ".licenses"
@@ -204,6 +276,7 @@ def record_answers():
 
 def main():
     prune_unselected()
+    write_lock()
     install_license()
     write_dotenv()
     record_answers()

@@ -134,6 +134,7 @@ OWNERS = [
     ],
     (".github/*", lambda a: a["ci"] == "github"),
     (".licenses/*", lambda a: False),
+    (".locks/*", lambda a: False),
     ("tests/test_sentry.py", lambda a: a["use_sentry"]),
     ("{slug}/example/webhooks.py", lambda a: a["include_example"] and a["use_http_hooks"]),
     ("tests/test_example_webhooks.py", lambda a: a["include_example"] and a["use_http_hooks"]),
@@ -161,6 +162,7 @@ OWNERS = [
 MADE_BY_HOOKS = [
     (".env", lambda a: True),
     (".cruft.json", lambda a: True),
+    ("uv.lock", lambda a: True),  # the queue's lock from .locks/, cut to the options
     ("LICENSE", lambda a: a["open_source_license"] != "Not open source"),
 ]
 

@@ -41,6 +41,9 @@ def check_combinations(combinations, root):
         found[path].append((check, message))
     for path, message in django_problems(venv, bakes):
         found[path].append(("django", message))
+    for path in bakes:
+        if message := lock_problem(path):
+            found[path].append(("uv lock --check", message))
     results = {bakes[path][0]: (bakes[path][1], found[path]) for path in bakes}
     report = options.by_option(results)
     assert not report, "\n".join(report)
@@ -75,6 +78,21 @@ def ruff_problems(venv, root):
     for filename in WOULD_REFORMAT.findall(formatted.stdout):
         path = owner(root, filename)
         yield path, "ruff format", f"{Path(filename).resolve().relative_to(path.resolve())}"
+
+
+def lock_problem(path):
+    """The hook's cut-down uv.lock is what uv itself would write for this pyproject.toml
+    (checked offline: no resolution needed when it is)."""
+    result = subprocess.run(
+        [bakery.UV, "lock", "--check", "--offline", "--quiet"],
+        cwd=path,
+        capture_output=True,
+        text=True,
+        env=bakery.clean_env(),
+        timeout=120,
+        check=False,
+    )
+    return result.stderr.strip()[-1500:] if result.returncode else None
 
 
 def django_problems(venv, bakes):
