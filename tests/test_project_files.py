@@ -1,4 +1,8 @@
-"""Files that cannot run here (no Docker engine, no GitHub) are linted and validated."""
+"""The Docker and CI files, linted and checked for what they promise.
+
+The image itself is built and run in test_container.py; GitHub's runners are
+not here, so the workflow is checked as data.
+"""
 
 import shutil
 import sys
@@ -48,8 +52,9 @@ def test_entrypoint_dispatches_its_commands(baked, tmp_path):
     assert call("web", "--workers", "2") == "gunicorn config.wsgi --workers 2"
     assert call("migrate") == "python manage.py migrate --noinput"
     assert call("manage", "check", "--deploy") == "python manage.py check --deploy"
-    assert call("worker") == "celery -A config worker --loglevel INFO"
-    assert call("beat").startswith("celery -A config beat")
+    assert call("worker") == "celery -A config --quiet worker --loglevel INFO"
+    assert call("beat").startswith("celery -A config --quiet beat")
+    assert "--schedule /tmp/" in call("beat")
     assert call("echo", "hello") == "hello"
 
 
@@ -74,11 +79,12 @@ def test_compose_file_is_consistent(baked):
     assert {"web", "db", "redis"} <= set(long_running)
     for name in long_running:
         assert "healthcheck" in services[name], f"{name} has no healthcheck"
-    assert "/app/bin/healthcheck.py" in services["web"]["healthcheck"]["test"]
-    worker = services["worker"]
-    assert worker["command"][0] == "worker"
-    assert worker["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    assert "inspect ping" in " ".join(worker["healthcheck"]["test"])
+    for name in ("web", "worker", "beat"):
+        service = services[name]
+        assert service["command"] == [name], "one process per container: beat runs alone"
+        assert service["healthcheck"]["test"] == ["CMD", "python", "/app/bin/healthcheck.py", name]
+        assert service["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert service["read_only"] is True and service["tmpfs"] == ["/tmp"], name
 
 
 @pytest.mark.xdist_group("defaults")
@@ -91,6 +97,7 @@ def test_github_workflow_runs_every_check_against_postgresql(baked):
     commands = "\n".join(step.get("run", "") for step in job["steps"])
     for expected in (
         "pip install -e '.[dev]'",
+        "uv lock --check",
         "ruff check .",
         "ruff format --check .",
         "check --deploy --fail-level WARNING",

@@ -10,6 +10,7 @@
 {%- endif %}
 #   manage ARGS    run a Django management command
 #   anything else  executed as given
+# Health checks for each of them: bin/healthcheck.py web|worker|beat.
 set -eu
 
 command="${1:-web}"
@@ -19,8 +20,9 @@ case "$command" in
     web) exec gunicorn config.wsgi "$@" ;;
     migrate) exec python manage.py migrate --noinput "$@" ;;
 {%- if cookiecutter.task_executor == "celery" %}
-    worker) exec celery -A config worker --loglevel INFO "$@" ;;
-    beat) exec celery -A config beat --loglevel INFO --schedule /tmp/celerybeat-schedule "$@" ;;
+    # --quiet: no text banner on stdout, whose lines are JSON logs in production.
+    worker) exec celery -A config --quiet worker --loglevel INFO "$@" ;;
+    beat) exec celery -A config --quiet beat --loglevel INFO --schedule /tmp/celerybeat-schedule "$@" ;;
 {%- elif cookiecutter.task_executor == "django_q" %}
     worker) exec python manage.py qcluster "$@" ;;
 {%- elif cookiecutter.task_executor == "django_tasks" %}
