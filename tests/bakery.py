@@ -207,6 +207,34 @@ def gunicorn_log(project_dir, port):
     return Path(project_dir) / f"gunicorn-{port}.log"
 
 
+MOZLOG_KEYS = {"Timestamp", "Type", "Logger", "Hostname", "EnvVersion", "Severity", "Pid", "Fields"}
+
+
+def mozlog_records(text):
+    """Every line of a production log, parsed; each must be one mozlog JSON object."""
+    records = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise AssertionError(f"log line {number} is not JSON: {line!r}") from None
+        assert isinstance(record, dict) and set(record) >= MOZLOG_KEYS, line
+        records.append(record)
+    return records
+
+
+def request_lines(records, correlation_id):
+    """The lines describing the request with this id: there should be exactly one."""
+    return [
+        record
+        for record in records
+        if record["Type"] in {"request.summary", "gunicorn.access"}
+        and correlation_id in (record["Fields"].get("rid"), record["Fields"].get("correlation_id"))
+    ]
+
+
 @contextlib.contextmanager
 def gunicorn(project_dir, venv, env=None, workers=1, port=None, cpus=None):
     """Serve ``project_dir`` with gunicorn on 127.0.0.1; yield (base_url, process).

@@ -106,6 +106,8 @@ def pytest_configure(config):
 
 PHASES = {}
 STARTED = []
+# Figures a test records with record_property (image sizes, build times), by name.
+FIGURES = {}
 
 
 def pytest_sessionstart(session):
@@ -116,10 +118,16 @@ def pytest_runtest_logreport(report):
     """Add each test's time (set-up, call, tear-down) to its module's phase."""
     phase = report.nodeid.split("::", 1)[0].removeprefix("tests/").removesuffix(".py")
     PHASES[phase] = PHASES.get(phase, 0.0) + report.duration
+    for name, value in report.user_properties if report.when == "call" else ():
+        FIGURES.setdefault(name, []).append(str(value))
 
 
 def pytest_terminal_summary(terminalreporter):
     """After the slowest tests (--durations), each phase's time: regressions show at a glance."""
+    for name, values in sorted(FIGURES.items()):
+        terminalreporter.section(f"measured: {name}")
+        for value in sorted(values):
+            terminalreporter.write_line(value)
     if not PHASES:
         return
     terminalreporter.section("time per phase (test module, summed over workers)")

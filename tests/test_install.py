@@ -40,12 +40,13 @@ def test_fresh_install_then_gunicorn_serves_admin_and_static_files(tmp_path):
             assert "immutable" in response.headers["Cache-Control"]
             assert response.headers["Content-Encoding"] == "gzip"
         first_port = base_url.rsplit(":", 1)[1]
-    # gunicorn's access log line for the login page carries the request's id.
-    access_log = bakery.gunicorn_log(project, first_port).read_text()
-    [line] = [
-        line for line in access_log.splitlines() if f"correlation_id={correlation_id}" in line
-    ]
-    assert '"GET /admin/login/ HTTP/1.1" 200' in line
+    # Production output is mozlog JSON only, gunicorn's own lines included, and the
+    # login page is one line, the request summary carrying the request's id.
+    records = bakery.mozlog_records(bakery.gunicorn_log(project, first_port).read_text())
+    assert {"gunicorn.error", "request.summary"} <= {record["Type"] for record in records}
+    [line] = bakery.request_lines(records, correlation_id)
+    assert line["Type"] == "request.summary"
+    assert (line["Fields"]["path"], line["Fields"]["code"]) == ("/admin/login/", 200)
 
     # Dockerflow through gunicorn with the production defaults (HTTPS redirect on):
     # probes with an IP as Host answer, other paths keep their protection.
