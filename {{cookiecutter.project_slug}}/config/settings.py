@@ -508,7 +508,14 @@ HUEY = {
     "name": _package,
     "immediate": False,  # tasks always go through the queue, as in production
     "utc": True,
-    "consumer": {"workers": WORKER_CONCURRENCY, "worker_type": "thread"},
+    # SIGTERM (docker stop, Kubernetes) lets running tasks finish, for up to 50 s
+    # (Huey's default is to interrupt them, losing tasks already taken off the queue).
+    "consumer": {
+        "workers": WORKER_CONCURRENCY,
+        "worker_type": "thread",
+        "graceful_signal": "TERM",
+        "shutdown_timeout": 50,
+    },
 }
 if REDIS_URL or not DEBUG:
     _huey_redis = REDIS_URL or "redis://127.0.0.1:6379/0"
