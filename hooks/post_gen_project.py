@@ -32,6 +32,7 @@ UNSELECTED = {
         "bin/docker-entrypoint.sh",
         "bin/healthcheck.py",
     ],
+    "use_kubernetes": ["deploy/kubernetes"],
     "ci_github": [".github"],
     "use_sentry": ["tests/test_sentry.py"],
     "include_example": [
@@ -55,9 +56,15 @@ UNSELECTED = {
         f"{SLUG}/example/logux_subscriptions.py",
         "tests/test_logux.py",
         "tests/test_example_logux.py",
+        "deploy/logux",
+        "deploy/kubernetes/logux.yaml",
     ],
-    "task_executor_celery": ["config/celery.py"],
+    "task_executor_celery": ["config/celery.py", "deploy/kubernetes/beat.yaml"],
+    "task_executor_huey": ["deploy/kubernetes/scheduler.yaml"],
+    # Without Celery beat, something must run the HTTP hooks' retries: a CronJob.
+    "callbacks_cron": ["deploy/kubernetes/send-callbacks.yaml"],
     "task_worker": [
+        "deploy/kubernetes/worker.yaml",
         "tests/test_worker.py",
         "tests/worker_effects.py",
         "tests/settings_worker.py",
@@ -87,6 +94,8 @@ def enabled(option):
         return ANSWERS["ci"] == "github"
     if option == "http_receiver":
         return ANSWERS["use_http_hooks"] is True or ANSWERS["use_logux"] is True
+    if option == "callbacks_cron":
+        return ANSWERS["use_http_hooks"] is True and ANSWERS["task_executor"] != "celery"
     if option == "task_worker":
         return ANSWERS["task_executor"] != "sync"
     if option.startswith("task_executor_"):

@@ -25,8 +25,9 @@ PROJECT_TEMPLATE = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 CONTEXT = json.loads((TEMPLATE_DIR / "cookiecutter.json").read_text())
 PROMPTS = {key: value for key, value in CONTEXT.items() if not key.startswith("_")}
 
-# Choices that only pick a file's contents: cycled, not multiplied.
-ROUND_ROBIN = ("open_source_license",)
+# Prompts that only add files no other code reads (a license text, deployment
+# manifests): cycled through the combinations, not multiplied.
+ROUND_ROBIN = ("open_source_license", "use_kubernetes")
 # Project names (and slugs) cycled through the combinations: names that sort
 # before and after `config`, derived and explicit slugs, the shortest and the
 # longest slug the pre-generation hook accepts (40 characters).
@@ -59,6 +60,7 @@ CAPABILITIES = {
     "timezone": ("project",),
     "use_sentry": ("project", "guid"),
     "use_docker": (),
+    "use_kubernetes": (),
     "ci": (),
     "open_source_license": (),
     "include_example": ("example", "http_hooks", "logux"),
@@ -91,10 +93,19 @@ def combinations():
     for index, chosen in enumerate(itertools.product(*values)):
         answers = dict(zip(MULTIPLIED, chosen, strict=True))
         for key in ROUND_ROBIN:
-            answers[key] = PROMPTS[key][index % len(PROMPTS[key])]
+            answers[key] = _cycled(key, index, answers)
         answers.update(NAMES[index % len(NAMES)])
         found.append(answers)
     return found
+
+
+def _cycled(key, index, answers):
+    """A choice cycles with the combination's index. A yes/no answer is yes when an
+    even number of the multiplied yes/no answers are yes: flipping any one of them
+    flips it, so it meets both values of every other prompt, queue by queue."""
+    if isinstance(PROMPTS[key], bool):
+        return sum(value is True for value in answers.values()) % 2 == 0
+    return PROMPTS[key][index % len(PROMPTS[key])]
 
 
 def full(answers):
@@ -132,6 +143,25 @@ OWNERS = [
             "bin/healthcheck.py",
         )
     ],
+    ("deploy/kubernetes/logux.yaml", lambda a: a["use_kubernetes"] and a["use_logux"]),
+    (
+        "deploy/kubernetes/beat.yaml",
+        lambda a: a["use_kubernetes"] and a["task_executor"] == "celery",
+    ),
+    (
+        "deploy/kubernetes/scheduler.yaml",
+        lambda a: a["use_kubernetes"] and a["task_executor"] == "huey",
+    ),
+    (
+        "deploy/kubernetes/send-callbacks.yaml",
+        lambda a: a["use_kubernetes"] and a["use_http_hooks"] and a["task_executor"] != "celery",
+    ),
+    (
+        "deploy/kubernetes/worker.yaml",
+        lambda a: a["use_kubernetes"] and a["task_executor"] != "sync",
+    ),
+    ("deploy/kubernetes/*", lambda a: a["use_kubernetes"]),
+    ("deploy/logux/*", lambda a: a["use_logux"]),
     (".github/*", lambda a: a["ci"] == "github"),
     (".licenses/*", lambda a: False),
     (".locks/*", lambda a: False),

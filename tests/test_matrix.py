@@ -141,7 +141,13 @@ def test_the_combinations_cover_every_prompt():
     assert len(COMBINATIONS) == expected == 384
     assert len({options.label(c) for c in COMBINATIONS}) == len(COMBINATIONS)
     for key in options.ROUND_ROBIN:
-        assert {c[key] for c in COMBINATIONS} == set(options.PROMPTS[key])
+        values = [True, False] if key in yes_no else options.PROMPTS[key]
+        assert {c[key] for c in COMBINATIONS} == set(values)
+        if key in yes_no:
+            # Cycled by parity: each of its values meets each value of every other prompt.
+            for other in options.MULTIPLIED:
+                met = {(c[other], c[key]) for c in COMBINATIONS}
+                assert len(met) == 2 * len({c[other] for c in COMBINATIONS}), (key, other)
     assert {options.full(c)["project_slug"] for c in COMBINATIONS} == {
         options.full(name)["project_slug"] for name in options.NAMES
     }
