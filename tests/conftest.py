@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from . import bakery
+from . import bakery, containers
 
 # Bakes whose generated test suite runs: the defaults and each task queue (the
 # whole suite: one per dependency set), and the variants whose options change
@@ -136,3 +136,11 @@ def pytest_terminal_summary(terminalreporter):
     if STARTED:
         wall = time.monotonic() - STARTED[0]
         terminalreporter.write_line(f"{wall:8.1f} s  wall clock, whole run")
+
+
+@pytest.fixture(scope="session")
+def base_image():
+    """podman is there and the python:3.11-slim stand-in exists (made once per machine)."""
+    if problem := containers.podman_missing():
+        require_service("podman", f"{problem} not installed")
+    containers.ensure_base_image()

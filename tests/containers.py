@@ -12,11 +12,16 @@ import contextlib
 import fcntl
 import functools
 import json
+import re
 import shutil
 import subprocess
 import time
+import urllib.error
+import urllib.request
 import uuid
+from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlencode
 
 from . import bakery
 
@@ -31,8 +36,9 @@ READ_ONLY = ["--read-only", "--read-only-tmpfs=false", "--tmpfs", "/tmp"]
 
 
 def podman_missing():
-    """None when podman, runc and mmdebstrap are installed, else what is missing."""
-    missing = [tool for tool in ("podman", "runc", "mmdebstrap") if not shutil.which(tool)]
+    """None when podman and its helpers are installed, else what is missing."""
+    tools = ("podman", "runc", "mmdebstrap", "catatonit")  # catatonit: kube play's pause
+    missing = [tool for tool in tools if not shutil.which(tool)]
     return ", ".join(missing) or None
 
 
@@ -114,6 +120,52 @@ def ensure_base_image():
         shutil.rmtree(build)
 
 
+NODE_IMAGE = "docker.io/library/node:22-bookworm-slim"
+# Found in the Debian minbase stand-in already: never copied over it.
+BASE_LIBRARIES = ("libc.", "libm.", "libdl.", "libpthread.", "ld-linux", "libgcc_s.", "libstdc++.")
+
+
+def ensure_node_image():
+    """Make a stand-in for ``node:22-bookworm-slim`` once per machine (a few seconds).
+
+    No registry is reachable, so the machine's own Node.js and npm (which .ci/run
+    installs) are layered onto the python stand-in, with the shared libraries node
+    links beyond the base's. Like the python stand-in it only has to run what the
+    Logux server's Dockerfile asks of it: npm ci, groupadd, useradd, node.
+    """
+    ensure_base_image()
+    with _exclusive("node"):
+        if podman("image", "exists", NODE_IMAGE, check=False).returncode == 0:
+            return
+        node = Path(shutil.which("node") or "/usr/bin/node").resolve()
+        npm = Path(shutil.which("npm") or "/usr/bin/npm").resolve()
+        npm_root = next(p for p in npm.parents if p.name == "npm")
+        build = STATE_DIR / "node"
+        shutil.rmtree(build, ignore_errors=True)
+        (build / "lib").mkdir(parents=True)
+        shutil.copy2(node, build / "node")
+        shutil.copytree(npm_root, build / "npm", symlinks=True)
+        linked = subprocess.run(["ldd", node], capture_output=True, text=True, check=True).stdout
+        for line in linked.splitlines():
+            parts = line.split("=>")
+            library = parts[-1].split("(")[0].strip() if len(parts) == 2 else ""
+            if library and not Path(library).name.startswith(BASE_LIBRARIES):
+                shutil.copy2(Path(library).resolve(), build / "lib" / Path(library).name)
+        cli = npm.relative_to(npm_root)
+        (build / "Containerfile").write_text(
+            f"FROM {BASE_IMAGE}\n"
+            "COPY node /usr/local/bin/node\n"
+            "COPY npm /usr/local/lib/node_modules/npm\n"
+            "COPY lib/ /usr/local/lib/node-libs/\n"
+            f"RUN ln -s ../lib/node_modules/npm/{cli} /usr/local/bin/npm\n"
+            "ENV LD_LIBRARY_PATH=/usr/local/lib/node-libs"
+            " NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt"
+            " npm_config_cafile=/etc/ssl/certs/ca-certificates.crt\n"
+        )
+        build_image(build, NODE_IMAGE)
+        shutil.rmtree(build)
+
+
 def build_image(context, tag, build_args=None):
     """``podman build`` of ``context``'s Dockerfile as it is; returns seconds taken."""
     args = [f"--build-arg={key}={value}" for key, value in (build_args or {}).items()]
@@ -152,6 +204,15 @@ def image_healthcheck(tag):
     """The image's HEALTHCHECK command, as the list Docker stores (``["CMD", ...]``)."""
     check = json.loads(podman("image", "inspect", "--format", "{{json .HealthCheck}}", tag).stdout)
     return (check or {}).get("Test")
+
+
+def poll(predicate, timeout, what):
+    """Call ``predicate`` until it is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {timeout} s for {what}")
+        time.sleep(0.5)
 
 
 def env_args(env):
@@ -232,3 +293,92 @@ def containers(image, env):
         yield group
     finally:
         group.remove_all()
+
+
+# --- what the tests of running images share ---------------------------------
+
+BUILD_ARGS = {
+    "VERSION_SOURCE": "https://git.example.org/service",
+    "VERSION_VERSION": "3.1.4",
+    "VERSION_COMMIT": "0123456789abcdef0123456789abcdef01234567",
+    "VERSION_BUILD": "https://ci.example.org/builds/42",
+}
+ADMIN = {"username": "operator", "password": "container-test-Pa55word!"}
+
+
+class Client:
+    """Requests to the web container as a TLS-terminating proxy sends them: HTTPS
+    announced by X-Forwarded-Proto, cookies kept by hand (they are Secure)."""
+
+    def __init__(self, base_url):
+        self.base_url = base_url
+        self.origin = "https://" + base_url.split("://", 1)[1]
+        self.cookies = {}
+
+    def request(self, path, data=None, headers=None, proxied=True):
+        headers = {**(headers or {})}
+        if proxied:
+            headers["X-Forwarded-Proto"] = "https"
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        body = None
+        if data is not None:
+            body = urlencode(data).encode()
+            headers.update(
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Origin": self.origin,
+                    "Referer": self.origin + path,
+                    "X-CSRFToken": self.cookies.get("csrftoken", ""),
+                }
+            )
+        request = urllib.request.Request(self.base_url + path, data=body, headers=headers)
+        opener = urllib.request.build_opener(NoRedirects)
+        try:
+            response = opener.open(request, timeout=15)
+        except urllib.error.HTTPError as error:
+            response = error
+        with response:
+            for header in response.headers.get_all("Set-Cookie") or []:
+                for name, morsel in SimpleCookie(header).items():
+                    self.cookies[name] = morsel.value
+            return response.status, response.headers, response.read().decode()
+
+    def json(self, path, **kwargs):
+        status, _, body = self.request(path, **kwargs)
+        return status, json.loads(body)
+
+    def log_in(self, username, password):
+        status, _, page = self.request("/admin/login/")
+        assert status == 200, page[:2000]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
+        status, _, body = self.request("/admin/login/?next=/admin/", data=form)
+        assert status == 302 and "sessionid" in self.cookies, (status, body[:2000])
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+# Dramatiq's main process logs in its own text format and rundramatiq prints its
+# start-up lines before it: only its worker processes (Django's logging) are JSON.
+TEXT_START_UP = {"dramatiq"}
+
+
+def log_records(queue, output):
+    """Every line of a container's output as mozlog, but the queue's own start-up text."""
+    if queue in TEXT_START_UP:
+        output = "\n".join(line for line in output.splitlines() if line.startswith("{"))
+    return bakery.mozlog_records(output)
+
+
+def effect_line(records, reference, correlation_id):
+    """The worker's (or, with sync, the web process's) log line of the confirmation."""
+    return [
+        record
+        for record in records
+        if record["Fields"].get("msg") == f"Confirmation for order {reference} sent"
+        and record["Fields"].get("correlation_id") == correlation_id
+    ]

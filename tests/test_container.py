@@ -12,19 +12,14 @@ running containers, nothing was written to a container's root filesystem, and
 the web container's output is mozlog JSON with one line per request.
 """
 
-import json
 import re
-import urllib.error
-import urllib.request
 import uuid
-from http.cookies import SimpleCookie
-from urllib.parse import urlencode
 
 import pytest
 import yaml
 
 from . import bakery, containers
-from .conftest import MATRIX, require_service
+from .conftest import MATRIX
 
 # bake -> its task queue. The default bake is a Celery one; Celery's own image is
 # built from `custom-answers` (another name and slug, time zone, version), so the
@@ -38,12 +33,6 @@ BAKES = {
     "queue-dramatiq": "dramatiq",
     "queue-django-tasks": "django_tasks",
 }
-BUILD_ARGS = {
-    "VERSION_SOURCE": "https://git.example.org/service",
-    "VERSION_VERSION": "3.1.4",
-    "VERSION_COMMIT": "0123456789abcdef0123456789abcdef01234567",
-    "VERSION_BUILD": "https://ci.example.org/builds/42",
-}
 # Which heartbeat check proves each backend (the broker only where the queue has one).
 BACKEND_CHECKS = {
     "database": "check_database_connected",
@@ -54,70 +43,6 @@ BACKEND_CHECKS = {
 NO_BROKER_CHECK = {"sync", "django_tasks"}
 # Each container test uses a Redis database of its own: queues never share tasks.
 REDIS_DATABASES = {bake: 8 + index for index, bake in enumerate(BAKES)}
-ADMIN = {"username": "operator", "password": "container-test-Pa55word!"}
-
-
-@pytest.fixture(scope="session")
-def base_image():
-    if problem := containers.podman_missing():
-        require_service("podman", f"{problem} not installed")
-    containers.ensure_base_image()
-
-
-class Client:
-    """Requests to the web container as a TLS-terminating proxy sends them: HTTPS
-    announced by X-Forwarded-Proto, cookies kept by hand (they are Secure)."""
-
-    def __init__(self, base_url):
-        self.base_url = base_url
-        self.origin = "https://" + base_url.split("://", 1)[1]
-        self.cookies = {}
-
-    def request(self, path, data=None, headers=None, proxied=True):
-        headers = {**(headers or {})}
-        if proxied:
-            headers["X-Forwarded-Proto"] = "https"
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if data is not None:
-            body = urlencode(data).encode()
-            headers.update(
-                {
-                    "Content-Type": "application/x-www-form-urlencoded",
-                    "Origin": self.origin,
-                    "Referer": self.origin + path,
-                    "X-CSRFToken": self.cookies.get("csrftoken", ""),
-                }
-            )
-        request = urllib.request.Request(self.base_url + path, data=body, headers=headers)
-        opener = urllib.request.build_opener(NoRedirects)
-        try:
-            response = opener.open(request, timeout=15)
-        except urllib.error.HTTPError as error:
-            response = error
-        with response:
-            for header in response.headers.get_all("Set-Cookie") or []:
-                for name, morsel in SimpleCookie(header).items():
-                    self.cookies[name] = morsel.value
-            return response.status, response.headers, response.read().decode()
-
-    def json(self, path, **kwargs):
-        status, _, body = self.request(path, **kwargs)
-        return status, json.loads(body)
-
-    def log_in(self, username, password):
-        status, _, page = self.request("/admin/login/")
-        assert status == 200, page[:2000]
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-        form = {"username": username, "password": password, "csrfmiddlewaretoken": token}
-        status, _, body = self.request("/admin/login/?next=/admin/", data=form)
-        assert status == 302 and "sessionid" in self.cookies, (status, body[:2000])
-
-
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 def compose_healthchecks(project):
@@ -132,35 +57,13 @@ def compose_healthchecks(project):
     return checks
 
 
-# Dramatiq's main process logs in its own text format and rundramatiq prints its
-# start-up lines before it: only its worker processes (Django's logging) are JSON.
-TEXT_START_UP = {"dramatiq"}
-
-
-def log_records(queue, output):
-    """Every line of a container's output as mozlog, but the queue's own start-up text."""
-    if queue in TEXT_START_UP:
-        output = "\n".join(line for line in output.splitlines() if line.startswith("{"))
-    return bakery.mozlog_records(output)
-
-
-def effect_line(records, reference, correlation_id):
-    """The worker's (or, with sync, the web process's) log line of the confirmation."""
-    return [
-        record
-        for record in records
-        if record["Fields"].get("msg") == f"Confirmation for order {reference} sent"
-        and record["Fields"].get("correlation_id") == correlation_id
-    ]
-
-
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("name", list(BAKES))
 def test_the_image_runs_read_only_on_its_queue(name, base_image, tmp_path, record_property):
     queue = BAKES[name]
     project = bakery.bake(tmp_path, **MATRIX[name])
     tag = f"localhost/bake-{name}:{uuid.uuid4().hex[:8]}"
-    seconds = containers.build_image(project, tag, BUILD_ARGS)
+    seconds = containers.build_image(project, tag, containers.BUILD_ARGS)
     try:
         size = containers.image_size(tag)
         record_property("image", f"{name}: {size / 1e6:.0f} MB, built in {seconds:.0f} s")
@@ -195,7 +98,7 @@ def migrates_and_serves_without_redis(tag, database_url):
         group.start("web")
         base_url = f"http://127.0.0.1:{port}"
         bakery.wait_for_http(f"{base_url}/__lbheartbeat__", timeout=60)
-        status, heartbeat = Client(base_url).json("/__heartbeat__", proxied=False)
+        status, heartbeat = containers.Client(base_url).json("/__heartbeat__", proxied=False)
         assert status == 200, heartbeat
         assert "check_cache_connected" not in heartbeat["checks"]
 
@@ -208,7 +111,7 @@ def run_the_service(project, queue, name, tag, database_url):
     }
     with containers.containers(tag, env) as group:
         group.run("migrate")
-        superuser = {f"DJANGO_SUPERUSER_{k.upper()}": v for k, v in ADMIN.items()}
+        superuser = {f"DJANGO_SUPERUSER_{k.upper()}": v for k, v in containers.ADMIN.items()}
         superuser["DJANGO_SUPERUSER_EMAIL"] = "operator@example.org"
         group.run("manage", "createsuperuser", "--noinput", env=superuser)
         web = group.start("web")
@@ -219,7 +122,7 @@ def run_the_service(project, queue, name, tag, database_url):
             roles["beat"] = group.start("beat")
         base_url = f"http://127.0.0.1:{port}"
         bakery.wait_for_http(f"{base_url}/__lbheartbeat__", timeout=60)
-        client = Client(base_url)
+        client = containers.Client(base_url)
 
         # Dockerflow: the load balancer's probe over plain HTTP, the heartbeat's checks.
         assert client.request("/__lbheartbeat__", proxied=False)[0] == 200
@@ -232,7 +135,9 @@ def run_the_service(project, queue, name, tag, database_url):
         assert set(heartbeat["checks"].values()) == {"ok"}, heartbeat
         status, version = client.json("/__version__")
         assert status == 200
-        assert version == {key.removeprefix("VERSION_").lower(): v for key, v in BUILD_ARGS.items()}
+        assert version == {
+            key.removeprefix("VERSION_").lower(): v for key, v in containers.BUILD_ARGS.items()
+        }
         # HTTPS redirect on: plain HTTP to anything else is sent to HTTPS.
         assert client.request("/admin/login/", proxied=False)[0] == 301
 
@@ -243,7 +148,7 @@ def run_the_service(project, queue, name, tag, database_url):
         assert client.request(stylesheet)[0] == 200
 
         # An order through the web container; its confirmation runs in the worker.
-        client.log_in(ADMIN["username"], ADMIN["password"])
+        client.log_in(containers.ADMIN["username"], containers.ADMIN["password"])
         correlation_id = uuid.uuid4().hex
         reference = f"C-{name}"
         order = {"reference": reference, "customer_email": "buyer@example.org", "total": "12.50"}
@@ -253,7 +158,10 @@ def run_the_service(project, queue, name, tag, database_url):
         assert status == 201, body[:2000]
         runner = roles.get("worker", web)
         group.wait_for_log(
-            runner, lambda out: effect_line(log_records(queue, out), reference, correlation_id)
+            runner,
+            lambda out: containers.effect_line(
+                containers.log_records(queue, out), reference, correlation_id
+            ),
         )
 
         # Health checks: the image's (web) and compose's, inside the running containers.
@@ -278,7 +186,7 @@ def run_the_service(project, queue, name, tag, database_url):
         # Production output: JSON only (the workers' too), one line per request
         # (gunicorn's own lines included).
         for role, container in roles.items():
-            assert log_records(queue, "\n".join(group.logs(container))), role
+            assert containers.log_records(queue, "\n".join(group.logs(container))), role
         records = bakery.mozlog_records("\n".join(group.logs(web)))  # stdout and stderr
         assert "gunicorn.error" in {record["Type"] for record in records}
         [line] = bakery.request_lines(records, correlation_id)

@@ -32,6 +32,12 @@ def test_dockerfile_passes_hadolint(baked):
     assert "HEALTHCHECK" in dockerfile and "/app/bin/healthcheck.py" in dockerfile
     assert "__lbheartbeat__" in (project / "bin/healthcheck.py").read_text()
     assert "manage.py write_version_json" in dockerfile
+    # The Logux server's image: locked packages, its own unprivileged user.
+    bakery.run(
+        [HADOLINT, "--failure-threshold", "info", "Dockerfile"], cwd=project / "deploy/logux"
+    )
+    logux = (project / "deploy/logux/Dockerfile").read_text()
+    assert "npm ci" in logux and "--uid 10001" in logux and "\nUSER logux\n" in logux
 
 
 @pytest.mark.xdist_group("defaults")
