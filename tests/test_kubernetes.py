@@ -311,7 +311,7 @@ def test_the_default_manifests_run_with_podman_kube_play(base_image, tmp_path, r
             services = [doc for doc in docs if doc["kind"] == "Deployment"]
             files = [write(tmp_path / "migrate.yaml", configs + migrate)]
             files.append(write(tmp_path / "services.yaml", configs + services))
-            run_and_check(name, files, ports)
+            run_and_check(name, project.name, files, ports)
     finally:
         for path in reversed(files):
             containers.podman("kube", "down", path, check=False, timeout=120)
@@ -324,7 +324,7 @@ def write(path, docs):
     return path
 
 
-def run_and_check(name, files, ports):
+def run_and_check(name, package, files, ports):
     port = ports["web"]
     migrate_file, services_file = files
     # The migrate Job's pod runs to completion first.
@@ -387,7 +387,7 @@ def run_and_check(name, files, ports):
         "manage.py",
         "shell",
         "-c",
-        "from my_service.platform.logux import add; add({'type': 'kube/ping'}); print('added')",
+        f"from {package}.platform.logux import add; add({{'type': 'kube/ping'}}); print('added')",
         check=False,
     )
     assert added.stdout.strip().endswith("added"), added.stdout + added.stderr
