@@ -22,7 +22,8 @@ from . import bakery, options
 COMBINATIONS = options.combinations()
 QUEUES = options.PROMPTS["task_executor"]
 CHECKER = Path(__file__).with_name("django_checks.py")
-WOULD_REFORMAT = re.compile(r"^Would reformat: (.+)$", re.M)
+# ruff format --check --output-format concise: "<file>:<row>:<col>: unformatted: ..."
+WOULD_REFORMAT = re.compile(r"^(.+?):\d+:\d+: unformatted", re.M)
 
 
 def check_combinations(combinations, root):
@@ -72,10 +73,17 @@ def ruff_problems(venv, root):
         line = item["location"]["row"]
         yield path, "ruff check", f"{where}:{line} {item['code']} {item['message']}"
     formatted = subprocess.run(
-        [ruff, "format", "--check", root], capture_output=True, text=True, timeout=300, check=False
+        [ruff, "format", "--check", "--output-format", "concise", root],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert formatted.returncode in {0, 1}, formatted.stderr
-    for filename in WOULD_REFORMAT.findall(formatted.stdout):
+    unformatted = WOULD_REFORMAT.findall(formatted.stdout)
+    # Exit 1 names at least one file: a change in ruff's wording must not pass silently.
+    assert bool(unformatted) == (formatted.returncode == 1), formatted.stdout[-3000:]
+    for filename in unformatted:
         path = owner(root, filename)
         yield path, "ruff format", f"{Path(filename).resolve().relative_to(path.resolve())}"
 
