@@ -248,7 +248,7 @@ SECURE_REDIRECT_EXEMPT = [r"^__(lb)?heartbeat__/?$"]
 {%- if cookiecutter.use_logux %}
 # The Logux server posts to /logux/ from inside the network and does not follow
 # redirects; its requests are authenticated by the control secret, not by TLS.
-SECURE_REDIRECT_EXEMPT.append(r"^logux/$")
+SECURE_REDIRECT_EXEMPT.append(r"^logux/?$")
 {%- endif %}
 # Submitting a domain to the browsers' HSTS preload list is a deliberate,
 # hard-to-undo decision, so it is off by default and its reminder is silenced.
@@ -389,7 +389,7 @@ DJANGO_HTTP_HOOKS_SHUT_DOWN = env.bool("DJANGO_HTTP_HOOKS_SHUT_DOWN", default=Fa
 # --- Logux back-end at /logux/ (platform/logux) -----------------------------
 # The Logux server (@logux/server 0.13.1) runs with LOGUX_BACKEND=<this site>/logux/
 # and the same LOGUX_CONTROL_SECRET. Required with debug off; the app refuses to
-# start without one (16 characters or more).
+# start without one (16 characters or more; with debug on, any, with a warning).
 LOGUX_CONTROL_SECRET = env.str("LOGUX_CONTROL_SECRET", default="") or (
     "logux-insecure-development-only" if DEBUG else ""
 )
@@ -409,6 +409,23 @@ LOGUX_SUPPORTS = env.str("LOGUX_SUPPORTS", default="^1.0.0")
 LOGUX_TIMEOUT = env.float("LOGUX_TIMEOUT", default=5.0)
 # Proxies whose X-Forwarded-For is believed when counting wrong secrets per client.
 LOGUX_TRUSTED_PROXIES = env.list("LOGUX_TRUSTED_PROXIES", default=[])
+# Wrong secrets are counted per client across every process: in Redis with
+# REDIS_URL, else in the database (`migrate` creates the table).
+if REDIS_URL:
+    CACHES["logux"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "logux",
+    }
+else:
+    CACHES["logux"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "logux_cache",
+    }
+LOGUX_CACHE = "logux"
+# The largest request body the Logux server may post, in bytes (Django's own
+# DATA_UPLOAD_MAX_MEMORY_SIZE does not apply to /logux/).
+LOGUX_MAX_BODY_SIZE = env.int("LOGUX_MAX_BODY_SIZE", default=2621440)
 {%- endif %}
 
 {%- if cookiecutter.task_executor != "sync" %}
@@ -534,6 +551,7 @@ LOG_FORMAT = env.choice("DJANGO_LOG_FORMAT", {"text", "json"}, default="text" if
 def _not_a_request_line(record):
     """runserver's own per-request lines repeat request.summary: one line per request."""
     return not hasattr(record, "status_code")
+
 
 LOGGING = {
     "version": 1,

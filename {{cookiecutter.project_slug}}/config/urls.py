@@ -7,7 +7,9 @@ well-known path keeps most scanners away from the login form.
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-
+{% if cookiecutter.use_logux %}
+LOGUX_URLS = "{{ cookiecutter.project_slug }}.platform.logux.urls"
+{% endif %}
 urlpatterns = [
     # /__version__, /__heartbeat__, /__lbheartbeat__ (with or without a trailing slash)
     path("", include("{{ cookiecutter.project_slug }}.platform.dockerflow.urls")),
@@ -16,7 +18,9 @@ urlpatterns = [
     path("example/", include("{{ cookiecutter.project_slug }}.example.urls")),
 {%- endif %}
 {%- if cookiecutter.use_logux %}
-    # The Logux server's LOGUX_BACKEND points here.
-    path("logux/", include("{{ cookiecutter.project_slug }}.platform.logux.urls")),
+    # The Logux server's LOGUX_BACKEND points here, with or without the slash (it
+    # follows no redirect).
+    path("logux/", include(LOGUX_URLS)),
+    path("logux", include(LOGUX_URLS, namespace="logux-no-slash")),
 {%- endif %}
 ]

@@ -6,14 +6,21 @@ add() against a real HTTP server on 127.0.0.1 standing in for the Logux
 server's control endpoint.
 """
 
+import http.client
 import json
+import os
+import socket
+import subprocess
+import sys
+import time
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from .conftest import PRODUCTION_ENV, platform_module, run_python
+from .conftest import INHERITED, PRODUCTION_ENV, PROJECT_DIR, platform_module, run_python
 from .webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.logux
@@ -26,6 +33,7 @@ ActionCommand, ChannelCommand, logux = (
 )
 guid = platform_module("guid")
 SECRET = "test-secret-0123456789"
+SLOW = 1.5
 URL = "/logux/"
 META_ID = "1564508138460 10:uImkcF4z 0"
 effects = []
@@ -76,6 +84,29 @@ class Broadcast(ActionCommand):
         return True
 
 
+class Slow(ActionCommand):
+    """Takes SLOW seconds in access() ("slow/access") or in process() ("slow/process")."""
+
+    action_type = "slow/process"
+
+    def resend(self, action, meta):
+        return ["slow"]
+
+    def access(self, action, meta):
+        return True
+
+    def process(self, action, meta):
+        time.sleep(SLOW)
+
+
+class SlowAccess(ActionCommand):
+    action_type = "slow/access"
+
+    def access(self, action, meta):
+        time.sleep(SLOW)
+        return True
+
+
 class UserChannel(ChannelCommand):
     channel_pattern = r"users/(?P<user_id>\w+)"
 
@@ -99,25 +130,28 @@ def _logux(settings):
     settings.LOGUX_SUPPORTS = "^1.0.0"
     settings.LOGUX_WRONG_SECRET_LIMIT = 3
     settings.LOGUX_TRUSTED_PROXIES = []
+    # Counted in memory here; across processes (the shipped default) further down.
+    settings.LOGUX_CACHE = "default"
     cache.clear()
     effects.clear()
     seen_guids.clear()
-    for cls in (RenameUser, Broadcast):
+    for cls in (RenameUser, Broadcast, Slow, SlowAccess):
         logux.actions.register(cls)
     logux.channels.register(UserChannel)
     yield
-    for cls in (RenameUser, Broadcast):
+    for cls in (RenameUser, Broadcast, Slow, SlowAccess):
         logux.actions.unregister(cls.action_type)
     logux.channels.unregister(UserChannel.channel_pattern)
 
 
-def post(client, body, **extra):
+def post(client, body, path=URL, **extra):
     data = body if isinstance(body, bytes | str) else json.dumps(body)
-    return client.post(URL, data, content_type="application/json", **extra)
+    return client.post(path, data, content_type="application/json", **extra)
 
 
-def answers(client, commands, **extra):
-    response = post(client, {"version": 4, "secret": SECRET, "commands": commands}, **extra)
+def answers(client, commands, path=URL, **extra):
+    body = {"version": 4, "secret": SECRET, "commands": commands}
+    response = post(client, body, path, **extra)
     assert response.status_code == 200, response
     assert response["Content-Type"] == "application/json"
     return json.loads(b"".join(response.streaming_content))
@@ -186,11 +220,70 @@ def test_a_malformed_body_is_400_wrong_body(client, body):
     assert (response.status_code, response.content) == (400, b"Wrong body")
 
 
-def test_a_body_over_djangos_upload_limit_is_refused(client, settings):
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    commands = [auth()] * 20
-    response = post(client, {"version": 4, "secret": SECRET, "commands": commands})
+def test_the_body_limit_is_logux_max_body_size_and_answered_in_plain_text(client, settings):
+    body = {"version": 4, "secret": SECRET, "commands": [auth()] * 20}
+    size = len(json.dumps(body))
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100  # Django's limit does not apply here
+    settings.LOGUX_MAX_BODY_SIZE = size
+    assert len(answers(client, body["commands"])) == 20
+    settings.LOGUX_MAX_BODY_SIZE = size - 1
+    response = post(client, body)
     assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content == f"Wrong body: over LOGUX_MAX_BODY_SIZE ({size - 1} bytes)".encode()
+
+
+def test_a_lone_surrogate_in_the_secret_is_a_wrong_secret(client):
+    response = post(client, '{"version": 4, "secret": "\\ud800", "commands": []}')
+    assert (response.status_code, response.content) == (403, b"Wrong secret")
+
+
+def raw_answers(client, commands_json):
+    """Answers to a body written by hand (JSON that json.dumps would not produce)."""
+    body = json.dumps({"version": 4, "secret": SECRET, "commands": ["@"]})
+    body = body.replace('"@"', commands_json)
+    response = post(client, body)
+    assert response.status_code == 200
+    data = b"".join(response.streaming_content)
+    return json.loads(data.decode("utf-8"))  # strict UTF-8: the whole array is readable
+
+
+def test_ids_that_utf8_cannot_hold_get_error_answers_and_the_others_theirs(client):
+    ok = json.dumps(auth())
+    bad_auth = json.dumps(auth()).replace('"a1"', '"a\\ud800"')
+    bad_meta = json.dumps(action({"type": "chat/say"})).replace(META_ID, "1 10:x\\udc00 0")
+    result = raw_answers(client, ",".join([ok, bad_auth, bad_meta, ok]))
+    assert [a["answer"] for a in result] == ["authenticated", "error", "error", "authenticated"]
+    assert result[1]["authId"] == "a\ud800"  # echoed as sent, so the server can match it
+    assert result[2]["id"] == "1 10:x\udc00 0"
+
+
+@pytest.mark.parametrize("when", ["1e300", "1e20", "-1", "1e400", '"yesterday"'])
+def test_a_meta_time_no_datetime_can_hold_is_an_error_answer(client, when):
+    sent = json.dumps(action({"type": "chat/say"}))
+    bad = sent.replace('"time": 1564508138460', f'"time": {when}')
+    result = raw_answers(client, ",".join([bad, json.dumps(auth())]))
+    assert [a["answer"] for a in result] == ["error", "authenticated"]
+    assert result[0] == {
+        "answer": "error",
+        "id": META_ID,
+        "details": "meta.time must be milliseconds since 1970 (a number)",
+    }
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(client, constant):
+    body = json.dumps({"version": 4, "secret": SECRET, "commands": [], "x": "@"})
+    body = body.replace('"@"', constant)
+    assert (post(client, body).status_code, post(client, body).content) == (400, b"Wrong body")
+
+
+def test_an_answer_json_cannot_carry_is_an_error_answer(client, monkeypatch):
+    monkeypatch.setattr(
+        UserChannel, "load", lambda self, action, meta: {"type": "x", "at": float("nan")}
+    )
+    result = answers(client, [action({"type": "logux/subscribe", "channel": "users/10"}), auth()])
+    assert [a["answer"] for a in result] == ["approved", "error", "authenticated"]
 
 
 def test_a_wrong_secret_is_403_before_any_command_is_read(client):
@@ -232,7 +325,14 @@ def test_the_endpoint_is_not_redirected_to_https(client, settings):
     # The Logux server posts over the internal network and follows no redirect.
     settings.SECURE_SSL_REDIRECT = True
     assert answers(client, [auth()])[0]["answer"] == "authenticated"
+    assert answers(client, [auth()], path="/logux")[0]["answer"] == "authenticated"
     assert client.get("/admin/login/").status_code == 301
+
+
+@pytest.mark.parametrize("debug", [True, False])
+def test_the_endpoint_answers_without_its_trailing_slash(client, settings, debug):
+    settings.DEBUG = debug  # APPEND_SLASH: a 500 for a POST in debug, a 301 otherwise
+    assert answers(client, [auth()], path="/logux")[0]["answer"] == "authenticated"
 
 
 def test_an_empty_command_list_gets_an_error_answer(client):
@@ -444,20 +544,55 @@ def test_every_command_of_a_request_is_answered_in_order(client):
     ]
 
 
-def test_answers_are_streamed_while_slow_commands_run(client, monkeypatch):
-    views = platform_module("logux", "views")
-    monkeypatch.setattr(views, "FLUSH_SECONDS", 0)  # every command's answers written at once
-    response = post(
-        client, {"version": 4, "secret": SECRET, "commands": [auth(), auth(token="x"), auth()]}
-    )
-    chunks = list(response.streaming_content)
-    assert len(chunks) == 4  # three commands, then the closing bracket
-    assert chunks[0].startswith(b"[") and chunks[1].startswith(b",")
-    assert [a["answer"] for a in json.loads(b"".join(chunks))] == [
+def timed_answers(live_server, commands):
+    """POST to a real server; each answer with the seconds after sending when it arrived."""
+    parts = urlsplit(live_server.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    body = json.dumps({"version": 4, "secret": SECRET, "commands": commands})
+    started = time.monotonic()
+    connection.request("POST", URL, body, {"Content-Type": "application/json"})
+    response = connection.getresponse()
+    assert response.status == 200
+    received, arrivals = b"", []
+    while chunk := response.read1(65536):
+        received += chunk
+        arrivals.append((time.monotonic() - started, len(received)))
+    connection.close()
+    decoder, text, position, timed = json.JSONDecoder(), received.decode(), 1, []
+    while text[position] != "]":
+        answer, end = decoder.raw_decode(text, position)
+        at = next(t for t, size in arrivals if size >= len(text[:end].encode()))
+        timed.append((answer["answer"], round(at, 2)))
+        position = end + 1 if text[end] == "," else end
+    return timed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_resend_and_approved_leave_before_a_slow_process_runs(live_server):
+    slow = action({"type": "slow/process"}, meta_id="5 10:x 0")
+    timed = timed_answers(live_server, [auth(), slow])
+    answers_only = [name for name, _ in timed]
+    assert answers_only == ["authenticated", "resend", "approved", "processed"]
+    arrived = dict(timed)
+    # process() sleeps SLOW seconds after approved was written: the gap is on the wire.
+    assert arrived["processed"] - arrived["approved"] >= SLOW - 0.5, timed
+    assert arrived["processed"] - arrived["authenticated"] >= SLOW - 0.5, timed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_command_does_not_hold_back_the_answers_before_it(live_server):
+    slow = action({"type": "slow/access"}, meta_id="6 10:x 0")
+    timed = timed_answers(live_server, [auth(), auth(token="x"), slow, auth()])
+    assert [name for name, _ in timed] == [
         "authenticated",
         "denied",
+        "approved",
+        "processed",
         "authenticated",
     ]
+    _, denied, approved, _, last = (at for _, at in timed)
+    assert approved - denied >= SLOW - 0.5, timed
+    assert last >= approved
 
 
 def test_a_thousand_commands_are_all_answered(client):
@@ -644,3 +779,107 @@ def test_the_default_auth_accepts_a_signed_token(client, settings):
     user.is_active = False
     user.save()
     assert answers(client, [auth(user_id=str(user.pk), token=token)])[0]["answer"] == "denied"
+
+
+def test_with_debug_on_a_short_secret_starts_with_a_warning():
+    env = {"DJANGO_DEBUG": "true", "LOGUX_CONTROL_SECRET": "parole"}
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=PROJECT_DIR,
+        env={**_inherited(), "DJANGO_READ_DOT_ENV_FILE": "false", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stderr
+    assert "logux.W001" in checked.stderr
+    assert "parole" not in checked.stderr
+
+
+def _inherited():
+    return {key: os.environ[key] for key in INHERITED if key in os.environ}
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_wrong_secrets_are_counted_across_worker_processes_by_default(tmp_path):
+    """The shipped settings without REDIS_URL, under gunicorn with 3 workers that each
+    answer one request and are replaced: every attempt meets a process of its own."""
+    port = _free_port()
+    env = {
+        **_inherited(),
+        **PRODUCTION_ENV,
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "3",
+        "GUNICORN_MAX_REQUESTS": "1",
+        "GUNICORN_MAX_REQUESTS_JITTER": "0",
+    }
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
+        cwd=PROJECT_DIR,
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+    )
+    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "config.wsgi"],
+        cwd=PROJECT_DIR,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        statuses = [_post_wrong_secret(port, deadline=time.monotonic() + 60) for _ in range(4)]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    text = (tmp_path / "gunicorn.log").read_text()
+    assert statuses == [403, 403, 403, 429], text[-3000:]
+    assert "counting in this process only" not in text
+
+
+def _post_wrong_secret(port, deadline):
+    """One POST on a new connection (so gunicorn may hand it to any worker); its status."""
+    body = json.dumps({"version": 4, "secret": "wrong", "commands": []})
+    while True:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("POST", URL, body, {"Content-Type": "application/json"})
+            status = connection.getresponse().status
+            connection.close()
+            return status
+        except (ConnectionRefusedError, ConnectionResetError, http.client.RemoteDisconnected):
+            assert time.monotonic() < deadline, "gunicorn did not start"
+            time.sleep(0.2)
+
+
+def test_with_its_cache_down_the_endpoint_still_checks_and_counts_in_process(client, settings):
+    with socket.socket() as sock:  # a port nothing listens on: Redis refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "down": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1},
+        },
+    }
+    settings.LOGUX_CACHE = "down"
+    assert answers(client, [auth()])[0]["answer"] == "authenticated"
+    wrong = {"version": 4, "secret": "wrong", "commands": []}
+    statuses = [post(client, wrong, REMOTE_ADDR="198.51.100.9").status_code for _ in range(4)]
+    assert statuses == [403, 403, 403, 429]
+    assert answers(client, [auth()])[0]["answer"] == "authenticated"  # another address

@@ -2,12 +2,9 @@
 publishes a new registry token (see registry.py), and ``migrate`` creates the
 token's table when DJANGO_HTTP_HOOKS_CACHE is a database cache."""
 
-from django.core.cache import caches
-from django.core.cache.backends.db import DatabaseCache
-from django.core.management import call_command
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 
-from . import conf
+from ..cache_tables import create_cache_tables_after_migrate
 from .registry import registry
 
 
@@ -15,17 +12,10 @@ def _hooks_changed(sender, **kwargs):
     registry.invalidate_now_and_on_commit()
 
 
-def _create_cache_table(sender, using, verbosity=1, **kwargs):
-    """Without it, a database cache (the setting without REDIS_URL) would need a
-    separate ``createcachetable`` run before the first save; creating is idempotent."""
-    if isinstance(caches[conf.get("CACHE")], DatabaseCache):
-        call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))
-
-
 def connect(app_config):
     from .models import Hook, Signal
 
-    post_migrate.connect(_create_cache_table, sender=app_config, dispatch_uid="http_hooks:cache")
+    create_cache_tables_after_migrate(app_config)
 
     for model in (Hook, Signal):
         for signal in (post_save, post_delete):

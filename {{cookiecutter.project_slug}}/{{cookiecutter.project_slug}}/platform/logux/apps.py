@@ -10,7 +10,9 @@ class LoguxConfig(AppConfig):
     verbose_name = "Logux"
 
     def ready(self):
-        from . import conf
+        from ..cache_tables import create_cache_tables_after_migrate
+        from . import checks, conf  # noqa: F401 (checks registers itself)
 
         conf.validate()
+        create_cache_tables_after_migrate(self)  # LOGUX_CACHE may be a database cache
         autodiscover_modules("logux_actions", "logux_subscriptions")

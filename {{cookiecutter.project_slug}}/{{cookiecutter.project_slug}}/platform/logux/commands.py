@@ -2,7 +2,8 @@
 
 Write ``ActionCommand`` and ``ChannelCommand`` subclasses (in ``logux_actions.py``
 and ``logux_subscriptions.py``) and register them on ``logux``. Each command's
-``apply()`` yields its answers in protocol order; the view streams them.
+``apply()`` yields its answers in protocol order, and FLUSH before it calls
+code that may take long, so the view writes out what is waiting first.
 """
 
 import logging
@@ -13,6 +14,7 @@ from .errors import LoguxBadAuthException, LoguxWrongLoadResultsException
 from .meta import Meta
 
 logger = logging.getLogger(__name__)
+FLUSH = object()  # "write out the answers so far": yielded before user code runs
 RESEND_KEYS = ("channels", "channel", "users", "user", "clients", "client", "nodes", "node")
 
 
@@ -94,6 +96,7 @@ class ActionCommand:
         """Answers: before approval (resend), approved or forbidden, what the work sends
         back (a channel's loaded actions), then processed, or error at the failing step."""
         ident = self.meta.id
+        yield FLUSH
         try:
             before = self._before_approval()
             allowed = bool(self.access(self.action, self.meta))
@@ -107,6 +110,8 @@ class ActionCommand:
             return
         yield from before
         yield {"answer": "approved", "id": ident}
+        if self._has_work():
+            yield FLUSH  # resend and approved leave before process() or load() starts
         try:
             answers = self._work()
         except Exception as exc:
@@ -120,6 +125,9 @@ class ActionCommand:
     def _subject(self):
         return self.action_type
 
+    def _has_work(self):
+        return type(self).process is not ActionCommand.process
+
     def _before_approval(self):
         """Answers sent before ``approved``: the resend, if any."""
         resend = self._resend_answer()
@@ -127,14 +135,13 @@ class ActionCommand:
 
     def _work(self):
         """Do the approved action; the answers it sends back before ``processed``."""
-        self._process_atomically()
+        if self._has_work():  # else no transaction to open
+            self._process_atomically()
         return []
 
     def _process_atomically(self):
         """process() in one transaction and one airlock scope: its writes and side
         effects happen together, or (if it raises) not at all."""
-        if type(self).process is ActionCommand.process:
-            return  # nothing to do: no transaction to open
         from django.db import transaction
 
         from .. import airlock
@@ -143,6 +150,9 @@ class ActionCommand:
             self.process(self.action, self.meta)
 
     def _run_finally(self):
+        if type(self)._finally is ActionCommand._finally:
+            return
+        yield FLUSH
         try:
             self._finally(self.action, self.meta)
         except Exception as exc:
@@ -191,6 +201,9 @@ class ChannelCommand(ActionCommand):
 
     def _subject(self):
         return f"channel {self.channel}"
+
+    def _has_work(self):
+        return True  # load()
 
     def _before_approval(self):
         return []  # never a resend for a subscription: the Logux server refuses it
@@ -246,6 +259,7 @@ class AuthCommand:
                 "supported": str(self.supported),
             }
             return
+        yield FLUSH
         try:
             allowed = self.auth_func(
                 command["userId"],

@@ -24,7 +24,10 @@ DEFAULTS = {
     "LOGUX_WRONG_SECRET_WINDOW": 60,
     "LOGUX_TRUSTED_PROXIES": (),
     "LOGUX_MAX_COMMANDS": 1000,
+    "LOGUX_MAX_BODY_SIZE": 2621440,
+    "LOGUX_CACHE": "default",
 }
+MIN_SECRET_LENGTH = 16
 
 
 def get(name):
@@ -67,14 +70,21 @@ def trusted_proxies():
     return [ipaddress.ip_network(value, strict=False) for value in get("LOGUX_TRUSTED_PROXIES")]
 
 
+def short_secret_allowed():
+    """A development setup (DEBUG on) may use a short secret, such as the ``parole`` that
+    @logux/backend-test sends; checks.py warns about it."""
+    return settings.DEBUG
+
+
 def validate():
     """Raise ImproperlyConfigured naming the first setting that cannot work."""
     secret = get("LOGUX_CONTROL_SECRET")
-    if not isinstance(secret, str) or len(secret) < 16:
+    minimum = 1 if short_secret_allowed() else MIN_SECRET_LENGTH
+    if not isinstance(secret, str) or len(secret) < minimum:
         _fail(
             "LOGUX_CONTROL_SECRET",
-            "a random string of 16 characters or more (and the Logux "
-            "server's LOGUX_CONTROL_SECRET)",
+            f"a random string of {MIN_SECRET_LENGTH} characters or more (and the Logux "
+            "server's LOGUX_CONTROL_SECRET); with DEBUG on, any non-empty string",
         )
     url = get("LOGUX_URL")
     if (
@@ -95,7 +105,12 @@ def validate():
     timeout = get("LOGUX_TIMEOUT")
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
         _fail("LOGUX_TIMEOUT", "a number of seconds above 0")
-    for name in ("LOGUX_WRONG_SECRET_LIMIT", "LOGUX_WRONG_SECRET_WINDOW", "LOGUX_MAX_COMMANDS"):
+    for name in (
+        "LOGUX_WRONG_SECRET_LIMIT",
+        "LOGUX_WRONG_SECRET_WINDOW",
+        "LOGUX_MAX_COMMANDS",
+        "LOGUX_MAX_BODY_SIZE",
+    ):
         value = get(name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             _fail(name, "a whole number of 1 or more")
@@ -103,3 +118,5 @@ def validate():
         trusted_proxies()
     except (TypeError, ValueError):
         _fail("LOGUX_TRUSTED_PROXIES", "a list of networks such as 10.0.0.0/8")
+    if get("LOGUX_CACHE") not in settings.CACHES:
+        _fail("LOGUX_CACHE", f"one of the CACHES aliases ({', '.join(settings.CACHES)})")

@@ -9,6 +9,16 @@ import copy
 import datetime
 
 
+def _datetime(millis):
+    """meta.time (milliseconds since 1970) as an aware datetime; None if it cannot be one."""
+    if not isinstance(millis, int | float) or isinstance(millis, bool):
+        return None
+    try:
+        return datetime.datetime.fromtimestamp(millis / 1000, datetime.UTC)
+    except (OverflowError, OSError, ValueError):  # NaN, infinite, or out of a datetime's range
+        return None
+
+
 class Meta:
     def __init__(self, raw_meta):
         self._raw = raw_meta  # copied only when asked for (get_raw_meta): most never are
@@ -21,12 +31,7 @@ class Meta:
         self.user_id = node_parts[0] if self.node_id else None
         self.client_id = ":".join(node_parts[:2]) if self.node_id else None
         self.subprotocol = raw_meta.get("subprotocol")
-        millis = raw_meta.get("time")
-        self.time = (
-            datetime.datetime.fromtimestamp(millis / 1000, datetime.UTC)
-            if isinstance(millis, int | float) and not isinstance(millis, bool)
-            else None
-        )
+        self.time = _datetime(raw_meta.get("time"))
 
     def get_raw_meta(self):
         return copy.deepcopy(self._raw)

@@ -5,9 +5,13 @@ command is looked at. A malformed command becomes an ``error`` answer of its
 own; it never fails the request (nor the other commands in it).
 """
 
+import math
+
 from . import conf
 from .commands import AuthCommand, UnknownAction, UnknownChannel
 from .dispatchers import logux
+
+MAX_TIME_MILLIS = 253402300800000  # 10000-01-01: beyond it a datetime cannot hold the time
 
 
 class BadRequest(Exception):
@@ -31,6 +35,35 @@ def read_body(body):
     return body["version"], body["secret"], body["commands"]
 
 
+def _text(value):
+    """Whether ``value`` is a string UTF-8 can hold (JSON may carry lone surrogates)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def identity(raw):
+    """The id an answer to ``raw`` carries (authId or meta.id), when it has a usable one."""
+    if not isinstance(raw, dict):
+        return {}
+    if raw.get("command") == "auth":
+        return {"authId": raw["authId"]} if isinstance(raw.get("authId"), str) else {}
+    meta = raw.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("id"), str):
+        return {"id": meta["id"]}
+    return {}
+
+
+def error_answer(raw, exc):
+    """The ``error`` answer of a command that failed unexpectedly."""
+    details = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return {"answer": "error", **identity(raw), "details": details}
+
+
 class CommandError(Exception):
     """One command cannot be read: answered with ``error`` (and its id when it has one)."""
 
@@ -51,6 +84,22 @@ def _string(command, key, ident, required=True):
         return
     if not isinstance(value, str):
         raise CommandError(f"{key} must be a string", **ident)
+    if not _text(value):
+        raise CommandError(f"{key} is not valid Unicode (a lone surrogate)", **ident)
+
+
+def _check_time(meta, ident):
+    """meta.time, when given, is milliseconds since 1970 that a datetime can hold."""
+    millis = meta.get("time")
+    if millis is None:
+        return
+    if (
+        isinstance(millis, bool)
+        or not isinstance(millis, int | float)
+        or not math.isfinite(millis)
+        or not 0 <= millis < MAX_TIME_MILLIS
+    ):
+        raise CommandError("meta.time must be milliseconds since 1970 (a number)", **ident)
 
 
 def command_for(raw, position):
@@ -59,8 +108,7 @@ def command_for(raw, position):
         raise CommandError(f"command {position} must be an object")
     kind = raw.get("command")
     if kind == "auth":
-        auth_id = raw.get("authId")
-        ident = {"authId": auth_id} if isinstance(auth_id, str) else {}
+        ident = identity(raw)
         _string(raw, "authId", ident)
         if isinstance(raw.get("userId"), int) and not isinstance(raw.get("userId"), bool):
             raw = {**raw, "userId": str(raw["userId"])}
@@ -77,6 +125,9 @@ def command_for(raw, position):
         if not isinstance(meta, dict) or not isinstance(meta.get("id"), str) or not meta["id"]:
             raise CommandError(f"command {position}: meta must be an object with a string id")
         ident = {"id": meta["id"]}
+        if not _text(meta["id"]):
+            raise CommandError("meta.id is not valid Unicode (a lone surrogate)", **ident)
+        _check_time(meta, ident)
         action = raw.get("action")
         if not isinstance(action, dict) or not isinstance(action.get("type"), str):
             raise CommandError("action must be an object with a string type", **ident)

@@ -1,32 +1,56 @@
 """The back-end endpoint the Logux server (LOGUX_BACKEND) POSTs commands to.
 
 Order of checks, each with the Logux server's own wording: POST only (405),
-a JSON body of the right shape (400 ``Wrong body``), the wrong-secret
-throttle (429), the secret in constant time (403 ``Wrong secret``), the
-protocol version (400). Then the answers are streamed as one JSON array, in
-protocol order, each command in its own airlock scope with the request's
-correlation id.
+a JSON body of the right shape and size (400 ``Wrong body``), the
+wrong-secret throttle (429), the secret in constant time (403 ``Wrong
+secret``), the protocol version (400). Then the answers are streamed as one
+JSON array, in protocol order, each command in its own airlock scope with
+the request's correlation id.
 """
 
 import hmac
 import json
 import logging
-import time
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from .. import guid
 from . import conf, throttling
-from .protocol import BadRequest, CommandError, command_for, read_body
+from .commands import FLUSH
+from .protocol import BadRequest, CommandError, command_for, error_answer, read_body
 
 logger = logging.getLogger(__name__)
-encode = json.JSONEncoder(ensure_ascii=False).encode
-FLUSH_SECONDS = 0.01
+# Strict JSON out: NaN or Infinity would make the whole array unreadable.
+_encode_utf8 = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode
+_encode_ascii = json.JSONEncoder(ensure_ascii=True, allow_nan=False).encode
 
 
 def _refuse(status, message):
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _reject_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _body(request):
+    """The parsed body, read within LOGUX_MAX_BODY_SIZE (not Django's upload limit)."""
+    limit = conf.get("LOGUX_MAX_BODY_SIZE")
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise BadRequest(400, "Wrong body") from None
+    if declared > limit:
+        raise BadRequest(400, f"Wrong body: over LOGUX_MAX_BODY_SIZE ({limit} bytes)")
+    data = request.read(limit + 1)
+    if len(data) > limit:
+        raise BadRequest(400, f"Wrong body: over LOGUX_MAX_BODY_SIZE ({limit} bytes)")
+    try:
+        # NaN and Infinity are not JSON; Python's parser would accept them.
+        return json.loads(data, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):  # not JSON (or nested beyond the parser's depth)
+        raise BadRequest(400, "Wrong body") from None
 
 
 @csrf_exempt
@@ -36,16 +60,13 @@ def dispatch(request):
         response["Allow"] = "POST"
         return response
     try:
-        version, secret, commands = read_body(json.loads(request.body))
-    except (ValueError, RecursionError):  # not JSON (or nested beyond the parser's depth)
-        return _refuse(400, "Wrong body")
+        version, secret, commands = read_body(_body(request))
     except BadRequest as exc:
         return _refuse(exc.status, str(exc))
     address = throttling.client_address(request)
     if throttling.blocked(address):
         return _refuse(429, "Too many wrong secret attempts")
-    expected = conf.get("LOGUX_CONTROL_SECRET")
-    if not hmac.compare_digest(secret.encode(), expected.encode()):
+    if not _secret_matches(secret):
         throttling.record_wrong_secret(address)
         logger.warning("Logux back-end: wrong secret from %s", address)
         return _refuse(403, "Wrong secret")
@@ -60,44 +81,74 @@ def dispatch(request):
     return response
 
 
-def _stream(commands, correlation_id):
-    """The JSON array of answers, sent as it is made.
+def _secret_matches(secret):
+    """Constant-time comparison; any string (lone surrogates too) is comparable.
 
-    Answers are written out whenever FLUSH_SECONDS have passed since the last
-    write, and at the end: a slow command's earlier answers reach the Logux
-    server without waiting for it, while a burst of quick commands is not
-    split into one socket write per answer.
+    The expected value never sits in a local of this frame's caller, so an
+    error report of the request cannot carry it.
+    """
+    given = secret.encode("utf-8", "surrogatepass")
+    return hmac.compare_digest(given, conf.get("LOGUX_CONTROL_SECRET").encode())
+
+
+def encode(answer):
+    """One answer as JSON bytes. A string that UTF-8 cannot hold (a lone surrogate, which
+    JSON may carry escaped) is sent escaped; a value JSON cannot hold raises ValueError."""
+    try:
+        return _encode_utf8(answer).encode()
+    except UnicodeEncodeError:
+        return _encode_ascii(answer).encode()
+
+
+def _stream(commands, correlation_id):
+    """The JSON array of answers, written out before any command code runs.
+
+    Commands yield FLUSH before they call code that may take long (access,
+    resend, process, load, the auth function): whatever is waiting is written
+    then, so an answer never waits for later work, while answers made
+    without such a call in between (errors, unknown actions) share a write.
     """
     if not commands:
-        yield b"[" + encode({"answer": "error", "details": "command list is empty"}).encode() + b"]"
+        yield b"[" + encode({"answer": "error", "details": "command list is empty"}) + b"]"
         return
     pending, separator = [b"["], b""
-    flushed = time.monotonic()
     for position, raw in enumerate(commands):
         for answer in _answers(raw, position, correlation_id):
-            pending += (separator, encode(answer).encode())
+            if answer is FLUSH:
+                if separator and pending:
+                    yield b"".join(pending)
+                    pending = []
+                continue
+            pending += (separator, answer)
             separator = b","
-        if time.monotonic() - flushed >= FLUSH_SECONDS:
-            yield b"".join(pending)
-            pending = []
-            flushed = time.monotonic()
     pending.append(b"]")
     yield b"".join(pending)
 
 
 def _answers(raw, position, correlation_id):
-    """One command's answers; whatever goes wrong becomes an ``error`` answer."""
+    """One command's encoded answers (and FLUSH marks); whatever goes wrong becomes an
+    ``error`` answer, so the other commands are answered and the array stays valid."""
     with guid.guid_scope(correlation_id):
         try:
             command = command_for(raw, position)
         except CommandError as exc:
-            yield exc.answer
+            yield encode(exc.answer)
+            return
+        except Exception as exc:  # a bug in a command's constructor
+            logger.exception("Logux command %s could not be read", position)
+            yield encode(error_answer(raw, exc))
             return
         try:
-            yield from command.apply()
+            for answer in command.apply():
+                if answer is FLUSH:
+                    yield answer
+                    continue
+                try:
+                    yield encode(answer)
+                except (TypeError, ValueError) as exc:  # e.g. a load() result with NaN
+                    logger.error("Logux command %s: an answer is not JSON: %s", position, exc)
+                    yield encode(error_answer(raw, exc))
+                    return  # its error ends the command: nothing follows it
         except Exception as exc:  # a bug in a command: answered, never a broken stream
             logger.exception("Logux command %s failed", position)
-            # command_for() accepted it, so it has its string id.
-            is_auth = raw["command"] == "auth"
-            ident = {"authId": raw["authId"]} if is_auth else {"id": raw["meta"]["id"]}
-            yield {"answer": "error", **ident, "details": f"{type(exc).__name__}: {exc}"}
+            yield encode(error_answer(raw, exc))
