@@ -140,6 +140,44 @@ def test_a_rollback_leaves_no_callback():
     assert not get_user_model().objects.exists()
 
 
+@pytest.fixture
+def cache_server(settings):
+    """A token cache outside the database (Redis in production): rollbacks do not undo it."""
+    settings.CACHES = {**settings.CACHES, "http_hooks": {"BACKEND": LOCMEM}}
+
+
+@pytest.mark.parametrize("change", ["disable", "create"])
+def test_a_rolled_back_hook_change_stops_applying_in_the_process_that_made_it(change, cache_server):
+    """Every save below runs in a transaction (as under ATOMIC_REQUESTS), never outside one."""
+    existing = hook() if change == "disable" else None
+    with pytest.raises(RuntimeError), transaction.atomic():
+        if existing:
+            existing.enabled = False
+            existing.save()
+        else:
+            hook(name="never committed")
+        make_user("in the transaction")  # this process now holds the uncommitted hooks
+        raise RuntimeError("the change is rolled back")
+    with transaction.atomic():
+        make_user()
+    expected = [existing.pk] if existing else []
+    assert list(Callback.objects.values_list("hook_id", flat=True)) == expected
+
+
+def test_a_hook_change_rolled_back_to_a_savepoint_stops_applying(cache_server):
+    h = hook()
+    with transaction.atomic():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Hook.objects.filter(pk=h.pk).update(enabled=False)
+            platform_module("http_hooks", "registry").registry.invalidate_now_and_on_commit()
+            make_user("while disabled")
+            raise RuntimeError("back to the savepoint")
+        make_user("after the savepoint")
+    assert list(Callback.objects.values_list("object_id", flat=True)) == [
+        str(get_user_model().objects.get(username="after the savepoint").pk)
+    ]
+
+
 def test_a_deleted_hook_never_breaks_the_save_that_raced_it():
     h = hook()
     Hook.objects.filter(pk=h.pk).delete()  # a queryset delete: as if another process did it
@@ -315,6 +353,26 @@ def test_a_value_that_breaks_the_json_is_recorded_as_an_error():
         ({"target_url": "http://169.254.169.254/latest"}, "InvalidTargetError", "link-local"),
         ({"target_url": "http://localhost:8000/"}, "InvalidTargetError", "loopback"),
         ({"target_url": "http://[::1]/"}, "InvalidTargetError", "loopback"),
+        # IPv6 forms that carry an IPv4 address inside: the IPv4 address is what counts.
+        ({"target_url": "http://[64:ff9b::a9fe:a9fe]/"}, "InvalidTargetError", "169.254"),
+        ({"target_url": "http://[64:ff9b:1::a00:1]/"}, "InvalidTargetError", "10.0.0.1"),
+        ({"target_url": "http://[2002:7f00:1::]/"}, "InvalidTargetError", "127.0.0.1"),
+        ({"target_url": "http://[::a9fe:a9fe]/"}, "InvalidTargetError", "169.254"),
+        ({"target_url": "http://[::ffff:10.0.0.1]/"}, "InvalidTargetError", "10.0.0.1"),
+        (  # Teredo: the client's address, obfuscated
+            {"target_url": "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/"},
+            "InvalidTargetError",
+            "10.0.0.1",
+        ),
+        ({"target_url": "http://[fec0::1]/"}, "InvalidTargetError", "site-local"),
+        # What resolvers read as IPv4 without dots in four parts, and local names.
+        ({"target_url": "http://2130706433/"}, "InvalidTargetError", "127.0.0.1"),
+        ({"target_url": "http://0x7f000001/"}, "InvalidTargetError", "127.0.0.1"),
+        ({"target_url": "http://0177.0.0.1/"}, "InvalidTargetError", "127.0.0.1"),
+        ({"target_url": "http://127.1/"}, "InvalidTargetError", "127.0.0.1"),
+        ({"target_url": "http://10.1/"}, "InvalidTargetError", "10.0.0.1"),
+        ({"target_url": "http://localhost./"}, "InvalidTargetError", "loopback"),
+        ({"target_url": "http://api.localhost/"}, "InvalidTargetError", "loopback"),
     ],
 )
 def test_a_hook_that_cannot_work_is_refused_and_nothing_is_saved(fields, error, message):
@@ -332,6 +390,21 @@ def test_header_values_may_contain_colons_and_json_headers_work():
     assert Callback.objects.filter(target_url=TARGET + "/2").get().headers == {
         "test-token": "12345"
     }
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://[64:ff9b::808:808]/",  # NAT64 of 8.8.8.8
+        "http://[2002:808:808::1]/",  # 6to4 of 8.8.8.8
+        "http://[2606:4700::1111]/",
+        "http://8.8.8.8/",
+        "http://receiver.example/",
+        "http://1.example/",
+    ],
+)
+def test_public_targets_in_any_form_are_accepted(url):
+    assert hook(target_url=url).pk
 
 
 def test_allowed_networks_let_hooks_reach_private_addresses(settings):
@@ -506,6 +579,25 @@ def test_admin_pages_and_search_work(staff_client):
         "/admin/http_hooks/signal/",
     ):
         assert staff_client.get(url).status_code == 200, url
+
+
+def test_admin_callback_page_is_read_only_and_the_list_says_why(staff_client):
+    hook(serializer_class=f"{__name__}.BrokenSerializer")
+    make_user()
+    failed = Callback.objects.get()
+    page = staff_client.get(f"/admin/http_hooks/callback/{failed.pk}/change/").content.decode()
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert "serializer exploded" in page
+    listing = staff_client.get("/admin/http_hooks/callback/").content.decode()
+    assert "serializer exploded" in listing  # the status details, in the list
+    # Done callbacks (sent or failed) have no next attempt: the list shows none.
+    assert '<td class="field-next_attempt">-</td>' in listing
+    response = staff_client.post(
+        f"/admin/http_hooks/callback/{failed.pk}/change/", {"status": "sent"}
+    )
+    assert response.status_code == 403
+    failed.refresh_from_db()
+    assert failed.status == "error"
 
 
 def test_admin_form_shows_an_invalid_template_beside_the_field(staff_client):

@@ -183,6 +183,36 @@ def test_backoff_waits_before_the_next_attempt(
     assert callback.status == "sent"
 
 
+def test_a_queued_delivery_leaves_callbacks_waiting_for_their_retry_alone(
+    receiver, settings, django_capture_on_commit_callbacks
+):
+    """The task an event enqueued may run late (its worker was down): not before the backoff."""
+    settings.DJANGO_HTTP_HOOKS_RETRY_SCHEDULE = [300]
+    receiver.answers = [502]
+    hook_to(receiver.url)
+    save_user(django_capture_on_commit_callbacks)
+    callback = Callback.objects.get()
+    assert callback.status == "waiting" and len(receiver.requests) == 1
+    delivery.deliver_callbacks([callback.pk])  # as the queued task, run again
+    assert len(receiver.requests) == 1
+    callback.refresh_from_db()
+    assert callback.attempts == 1
+
+
+def test_a_retry_wait_keeps_its_fraction_of_a_second(
+    receiver, settings, django_capture_on_commit_callbacks
+):
+    settings.DJANGO_HTTP_HOOKS_RETRY_SCHEDULE = [5.75]
+    receiver.answers = [502]
+    hook_to(receiver.url)
+    before = timezone.now()
+    save_user(django_capture_on_commit_callbacks)
+    callback = Callback.objects.get()
+    wait = (callback.next_attempt_at - callback.update_datetime).total_seconds()
+    assert wait == pytest.approx(5.75, abs=0.001)
+    assert callback.next_attempt_at - before >= datetime.timedelta(seconds=5.75)
+
+
 def test_a_timeout_is_retried(receiver, settings, django_capture_on_commit_callbacks):
     settings.DJANGO_HTTP_HOOKS_TIMEOUT = 0.3
     settings.DJANGO_HTTP_HOOKS_RETRY_SCHEDULE = [30]

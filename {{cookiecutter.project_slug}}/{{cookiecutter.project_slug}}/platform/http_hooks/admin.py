@@ -12,6 +12,8 @@ from .models import Callback, Hook, Signal
 from .payloads import PayloadBuilder, sample_payload
 from .registry import registry
 
+DETAILS_IN_LIST = 60  # characters of status details in the list; the page has them all
+
 
 @admin.register(Signal)
 class SignalAdmin(admin.ModelAdmin):
@@ -111,7 +113,8 @@ class CallbackAdmin(admin.ModelAdmin):
         "status",
         "attempts",
         "last_response_code",
-        "next_attempt_at",
+        "details",
+        "next_attempt",
         "create_datetime",
     )
     list_filter = ("status", "hook", "event_type", "create_datetime")
@@ -132,7 +135,7 @@ class CallbackAdmin(admin.ModelAdmin):
                     "message_id",
                     "correlation_id",
                     "attempts",
-                    "next_attempt_at",
+                    "next_attempt",
                     "lease_until",
                     "sent_datetime",
                     "last_response_code",
@@ -147,10 +150,24 @@ class CallbackAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A callback is a record of what happened: nothing in it is edited by hand.
-        return [field.name for field in Callback._meta.fields]
+        return [field.name for field in Callback._meta.fields] + ["next_attempt"]
 
     def has_add_permission(self, request):
         return False
+
+    def has_change_permission(self, request, obj=None):
+        """A callback's page is read-only (no Save buttons); the list keeps its actions."""
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="Status details")
+    def details(self, obj):
+        text = obj.status_details
+        return text if len(text) <= DETAILS_IN_LIST else text[: DETAILS_IN_LIST - 1] + "…"
+
+    @admin.display(description="Next attempt at", ordering="next_attempt_at")
+    def next_attempt(self, obj):
+        """Only a waiting callback has one: a sent or failed one is done."""
+        return obj.next_attempt_at if obj.status == Callback.Status.WAITING else None
 
     @admin.action(description="Retry the selected callbacks now")
     def retry_now(self, request, queryset):

@@ -64,7 +64,9 @@ def schedule_delivery(callback_ids):
 def deliver_callbacks(callback_ids):
     """The side effect every event enqueues: send its callbacks, then one batch of due retries."""
     sender = Sender()
-    summary = sender.send(ids=callback_ids)
+    # Only those due: a task queue may run this late (a worker that was down),
+    # when some of them already failed and wait for their retry.
+    summary = sender.send(ids=callback_ids, due_only=True)
     summary.add(sender.send(max_batches=1))
     return summary
 
@@ -171,16 +173,20 @@ class Sender:
         self.excerpt = conf.get("RESPONSE_EXCERPT")
         self.progress = progress
 
-    def send(self, *, ids=None, hook_id=None, max_batches=None):
-        """Send waiting callbacks (these ``ids``, or this hook's, or all due ones); a Summary."""
+    def send(self, *, ids=None, hook_id=None, max_batches=None, due_only=None):
+        """Send waiting callbacks (these ``ids``, or this hook's, or all due ones); a Summary.
+
+        Listed ``ids`` are sent now, due or not (an operator's "send these"),
+        unless ``due_only``; without ids only due callbacks are sent.
+        """
         from .models import Callback
 
         candidates = Callback.objects.filter(status=Callback.Status.WAITING)
         if hook_id is not None:
             candidates = candidates.filter(hook_id=hook_id)
         if ids is not None:
-            candidates = candidates.filter(pk__in=list(ids))  # explicit ids: send now
-        else:
+            candidates = candidates.filter(pk__in=list(ids))
+        if due_only or (due_only is None and ids is None):
             candidates = candidates.filter(next_attempt_at__lte=timezone.now())
         summary = Summary()
         batches = 0
@@ -362,9 +368,7 @@ class Sender:
                 delay = schedule[callback.attempts - 1] * random.uniform(1 - jitter, 1 + jitter)
                 if attempt.retry_after is not None:
                     delay = max(delay, min(attempt.retry_after, RETRY_AFTER_CAP))
-                callback.next_attempt_at = (now + datetime.timedelta(seconds=delay)).replace(
-                    microsecond=0
-                )
+                callback.next_attempt_at = now + datetime.timedelta(seconds=delay)
                 callback.status_details = (
                     f"attempt {callback.attempts} failed: {attempt.problem}; "
                     f"next at {callback.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"

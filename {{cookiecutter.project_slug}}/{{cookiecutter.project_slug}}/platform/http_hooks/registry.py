@@ -75,7 +75,8 @@ class HookRegistry:
         self._extra_receivers = {}
         self._lock = threading.Lock()
         self._tables_exist = False
-        self._changed_in_transaction = False
+        # On-commit callbacks of hook changes made in a transaction not yet over.
+        self._uncommitted = set()
         self.suspended = False
 
     # -- freshness ---------------------------------------------------------
@@ -95,19 +96,32 @@ class HookRegistry:
     def invalidate_now_and_on_commit(self):
         """For a change to hooks: visible at once here, published again once it commits.
 
-        Should the transaction roll back instead, this process may have loaded
-        the uncommitted change; it reloads at its next check outside a transaction.
+        Should the transaction (or the savepoint) roll back instead, this process
+        may have loaded the uncommitted change: Django then drops the on-commit
+        callback registered here, and the next check, in a transaction or not,
+        sees it gone and reloads.
         """
         self.invalidate()
         if connection.in_atomic_block:
-            self._changed_in_transaction = True
-            transaction.on_commit(self.invalidate, robust=True)
+
+            def committed():
+                self._uncommitted.discard(committed)
+                self.invalidate()
+
+            self._uncommitted.add(committed)
+            transaction.on_commit(committed, robust=True)
+
+    def _rolled_back(self):
+        """Whether a change this process loaded was rolled back (its callback is gone)."""
+        pending = {entry[1] for entry in connection.run_on_commit}
+        gone = {callback for callback in self._uncommitted if callback not in pending}
+        self._uncommitted -= gone
+        return bool(gone)
 
     def ensure_current(self):
         if self.suspended:
             return
-        if self._changed_in_transaction and not connection.in_atomic_block:
-            self._changed_in_transaction = False
+        if self._uncommitted and self._rolled_back():
             self._token = None
         try:
             cache = self._cache()
