@@ -7,6 +7,7 @@ import uuid
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
+from django.http import HttpResponse
 from django.test import AsyncClient, override_settings
 
 from . import urls
@@ -67,6 +68,45 @@ def test_scope_lifecycle_errors(ran):
         s.flush()
     with pytest.raises(airlock.ScopeStateError):
         s._add(airlock.Intent(ran))
+
+
+def test_a_scope_discarded_while_active_is_no_longer_current(ran):
+    with airlock.scope(_cls=airlock.Scope) as outer:
+        with airlock.scope(_cls=airlock.Scope) as inner:
+            airlock.enqueue(ran, "dropped")
+            inner.discard()
+            assert airlock.get_current_scope() is outer
+            airlock.enqueue(ran, "kept")  # goes to the enclosing scope
+        assert airlock.get_current_scope() is outer
+    assert ran.calls == [(("kept",), {})]
+    with airlock.scope(_cls=airlock.Scope) as alone:
+        alone.discard()
+        assert airlock.get_current_scope() is None
+        with pytest.raises(airlock.NoScopeError):
+            airlock.enqueue(ran, "nowhere")
+    assert airlock.get_current_scope() is None
+
+
+def test_a_view_that_discards_its_scope_leaves_no_scope_behind(rf):
+    def view(request):
+        request.airlock_scope.discard()
+        return HttpResponse("discarded")
+
+    middleware = airlock.AirlockMiddleware(view)
+    for _ in range(3):
+        assert middleware(rf.get("/")).status_code == 200
+        assert airlock.get_current_scope() is None
+
+
+def test_the_upstream_surface_configuration_executor_and_a_none_executor(settings):
+    config = airlock.get_configuration()
+    assert set(config) == {"scope_cls", "policy", "executor", "scope_kwargs"}
+    config["executor"] = "changed"  # a copy: changing it changes nothing
+    assert airlock.get_configuration()["executor"] != "changed"
+    assert "Executor" in airlock.__all__
+    settings.AIRLOCK = {"EXECUTOR": None}  # upstream's way of saying "the sync executor"
+    conf.validate()
+    assert conf.get_executor() is platform_module("airlock", "executors.sync").sync_executor
 
 
 def test_scoped_decorates_sync_and_async_functions(ran):

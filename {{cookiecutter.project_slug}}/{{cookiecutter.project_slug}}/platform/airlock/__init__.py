@@ -5,7 +5,7 @@
     airlock.enqueue(send_confirmation, order_id=order.pk)   # runs after commit, if all went well
 
 Public API: enqueue, scope, scoped, policy, configure, reset_configuration,
-get_configuration, get_current_scope, Scope, DjangoScope, Intent,
+get_configuration, get_current_scope, Scope, DjangoScope, Intent, Executor,
 AirlockMiddleware, airlock_command; policies AllowAll, DropAll,
 AssertNoEffects, BlockTasks, LogOnFlush; errors AirlockError, UsageError,
 NoScopeError, PolicyEnqueueError, ScopeStateError, PolicyViolation.
@@ -13,6 +13,7 @@ NoScopeError, PolicyEnqueueError, ScopeStateError, PolicyViolation.
 
 from .commands import airlock_command
 from .core import (
+    Executor,
     Scope,
     configure,
     enqueue,
@@ -44,6 +45,7 @@ __all__ = [
     "BlockTasks",
     "DjangoScope",
     "DropAll",
+    "Executor",
     "Intent",
     "LogOnFlush",
     "NoScopeError",

@@ -5,8 +5,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 PACKAGE = __package__
+SYNC_EXECUTOR = f"{PACKAGE}.executors.sync.sync_executor"
 DEFAULTS = {
-    "EXECUTOR": f"{PACKAGE}.executors.sync.sync_executor",
+    "EXECUTOR": SYNC_EXECUTOR,
     "POLICY": f"{PACKAGE}.policies.AllowAll",
     "SCOPE": f"{PACKAGE}.transaction_scope.DjangoScope",
     "SCOPE_KWARGS": {},
@@ -27,7 +28,9 @@ def _load(name, value):
 
 
 def get_executor():
-    executor = _load("EXECUTOR", get_setting("EXECUTOR"))
+    """The executor: a callable or its dotted path; None means the sync executor."""
+    value = get_setting("EXECUTOR")
+    executor = _load("EXECUTOR", SYNC_EXECUTOR if value is None else value)
     if not callable(executor):
         raise ImproperlyConfigured("AIRLOCK['EXECUTOR'] must be a callable taking an Intent.")
     return executor

@@ -10,6 +10,7 @@ import contextlib
 import contextvars
 import functools
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from ..guid import get_guid
@@ -20,6 +21,9 @@ from .policies import AllowAll
 _current_scope = contextvars.ContextVar("airlock_scope", default=None)
 _local_policies = contextvars.ContextVar("airlock_local_policies", default=())
 _in_policy = contextvars.ContextVar("airlock_in_policy", default=False)
+
+
+Executor = Callable[[Intent], object]  # what executes a released intent (as upstream names it)
 
 
 def _execute(intent):
@@ -59,7 +63,15 @@ def reset_configuration():
 
 
 def get_configuration():
-    return _configuration
+    """A copy of the defaults, as a dict: ``scope_cls``, ``policy``, ``executor``,
+    ``scope_kwargs`` (as upstream airlock returns it)."""
+    config = _configuration
+    return {
+        "scope_cls": config.scope_cls,
+        "policy": config.policy,
+        "executor": config.executor,
+        "scope_kwargs": dict(config.scope_kwargs) if config.scope_kwargs is not None else None,
+    }
 
 
 # --- Scope ------------------------------------------------------------------
@@ -130,13 +142,16 @@ class Scope:
     def exit(self):
         if self._state != "active":
             raise ScopeStateError("exit() needs an active scope.")
+        self._stop_being_current()
+        self._state = "exited"
+
+    def _stop_being_current(self):
         try:
             _current_scope.reset(self._token)
         except ValueError:
             # Exited from another context than it entered (a different task):
             # restore the parent there instead.
             _current_scope.set(self._parent)
-        self._state = "exited"
 
     def should_flush(self, error):
         """Whether leaving with ``error`` (None on success) releases the effects."""
@@ -196,9 +211,15 @@ class Scope:
         return intents
 
     def discard(self):
-        """Drop every buffered intent; return them."""
+        """Drop every buffered intent; return them.
+
+        Discarding an active scope also ends it: its parent (or none) is current
+        again, so a later enqueue() goes there (or raises NoScopeError).
+        """
         if self._state not in {"exited", "active"}:
             raise ScopeStateError(f"discard() needs an open scope; this one is {self._state}.")
+        if self._state == "active" and _current_scope.get() is self:
+            self._stop_being_current()
         dropped, self._intents = self._intents, []
         self._state = "discarded"
         return dropped

@@ -16,7 +16,7 @@ from .executors.sync import sync_executor
 @contextlib.contextmanager
 def executor_override(executor):
     """Scopes opened in the block dispatch through ``executor``."""
-    saved = core.get_configuration()
+    saved = core._configuration
     core.configure(executor=executor)
     try:
         yield executor
