@@ -59,7 +59,11 @@ UNSELECTED = {
         "deploy/logux",
         "deploy/kubernetes/logux.yaml",
     ],
-    "task_executor_celery": ["config/celery.py", "deploy/kubernetes/beat.yaml"],
+    "task_executor_celery": [
+        "config/celery.py",
+        "deploy/kubernetes/beat.yaml",
+        "tests/test_guid_celery.py",
+    ],
     "task_executor_huey": ["deploy/kubernetes/scheduler.yaml"],
     # Without Celery beat, something must run the HTTP hooks' retries: a CronJob.
     "callbacks_cron": ["deploy/kubernetes/send-callbacks.yaml"],

@@ -178,6 +178,7 @@ OWNERS = [
     ("tests/test_logux.py", lambda a: a["use_logux"]),
     ("tests/webhook_receiver.py", lambda a: a["use_http_hooks"] or a["use_logux"]),
     ("config/celery.py", lambda a: a["task_executor"] == "celery"),
+    ("tests/test_guid_celery.py", lambda a: a["task_executor"] == "celery"),
     *[
         (f"{{slug}}/platform/{folder}/{queue}.py", lambda a, q=queue: a["task_executor"] == q)
         for queue in _QUEUES

@@ -230,6 +230,20 @@ def test_unapplied_migrations_warn_by_default_and_fail_when_configured(tmp_path)
     assert (code, json.loads(body)["checks"]["check_migrations_applied"]) == ("500", "error")
 
 
+def test_the_migrations_check_reports_only_the_apps_it_is_given(tmp_path):
+    env = {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    code = (
+        "import django; django.setup()\n"
+        "from django.apps import apps\n"
+        "from django.core.checks import run_checks\n"
+        "found = run_checks([apps.get_app_config('sessions')], databases=['default'])\n"
+        "print(sorted(m.msg for m in found if m.id == 'dockerflow.W001'))\n"
+    )
+    result = run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "['Unapplied migration sessions.0001_initial']"
+
+
 def test_migrate_runs_even_when_unapplied_migrations_fail_the_heartbeat(tmp_path):
     env = {
         **PRODUCTION_ENV,

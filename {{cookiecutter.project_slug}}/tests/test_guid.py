@@ -78,6 +78,14 @@ def test_ids_shortened_by_uuid_length_survive_the_next_hop(client):
         assert sent(client, generated).json()["guid"] == generated
 
 
+# uuid.UUID() takes these; they are no usual spelling of a UUID, so not accepted.
+NOT_UUID_SPELLINGS = {
+    "0x prefix": "0x" + "a" * 30,
+    "underscores": "0123456789abcdef0123456789abc_de",
+    "brace runs": "{" * 2 + "b" * 32 + "}" * 2,
+    "dash runs": "0123--4567-89ab-cdef-0123-456789abcdef"[:36] + "ab",
+    "urn without dashes": "urn:uuid:" + "c" * 32,
+}
 HOSTILE = {
     "not a uuid": "not-a-uuid-at-all",
     "CR/LF": "0123456789abcdef0123456789abcdef\r\nX-Injected: yes",
@@ -87,7 +95,11 @@ HOSTILE = {
 }
 
 
-@pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())
+@pytest.mark.parametrize(
+    "value",
+    [*HOSTILE.values(), *NOT_UUID_SPELLINGS.values()],
+    ids=[*HOSTILE, *NOT_UUID_SPELLINGS],
+)
 @pytest.mark.parametrize("uuid_format", ["hex", "string"])
 def test_invalid_or_hostile_values_are_replaced_and_never_echoed(
     client, caplog, value, uuid_format
@@ -343,6 +355,19 @@ def test_an_integration_needs_an_identifier():
 
     with pytest.raises(ImproperlyConfigured, match="`identifier` cannot be None"):
         Nameless()
+
+
+@pytest.mark.parametrize("method", ["setup", "run", "cleanup"])
+def test_a_method_that_is_not_callable_is_refused_naming_the_integration(method):
+    class Odd(guid.Integration):
+        identifier = "Odd"
+
+        def run(self, guid, **kwargs):
+            pass
+
+    setattr(Odd, method, "not a method")
+    with pytest.raises(ImproperlyConfigured, match=f"integration `Odd`: `{method}` must be a"):
+        conf.load_config({"INTEGRATIONS": [Odd()]})
 
 
 def test_a_missing_run_method_is_refused_at_startup():

@@ -50,6 +50,7 @@ def check_database_connected(app_configs=None, **kwargs):
 def check_migrations_applied(app_configs=None, **kwargs):
     """W001 per unapplied migration (E004 in the heartbeat with
     DOCKERFLOW_MIGRATIONS_FAIL_HEARTBEAT); I001 when the state cannot be read.
+    Given ``app_configs`` (``manage.py check <app>``), only those apps' migrations.
 
     Under Django's check framework (``system_check=True``) it only ever warns:
     ``migrate`` runs the checks before migrating, and must not refuse to apply
@@ -69,9 +70,11 @@ def check_migrations_applied(app_configs=None, **kwargs):
                 )
             )
             continue
+        labels = None if app_configs is None else {config.label for config in app_configs}
         messages.extend(
             level(f"Unapplied migration {migration.app_label}.{migration.name}", id=code)
             for migration, _backwards in plan
+            if labels is None or migration.app_label in labels
         )
     return messages
 

@@ -76,6 +76,12 @@ def _check_integrations(integrations):
         if not isinstance(integration, Integration):
             _fail("INTEGRATIONS", f"a list of Integration instances, not {integration!r}")
         name = integration.identifier
+        for method in ("setup", "run", "cleanup"):
+            value = getattr(integration, method, None)
+            if not callable(value):
+                raise ImproperlyConfigured(
+                    f"The integration `{name}`: `{method}` must be a method, not {value!r}."
+                )
         if type(integration).run is Integration.run:
             raise ImproperlyConfigured(f"The integration `{name}` is missing a `run` method")
         for method in ("run", "cleanup"):

@@ -52,7 +52,11 @@ class CeleryIntegration(HookIntegration):
         self, use_django_logging=False, log_parent=False, uuid_length=32, sentry_integration=False
     ):
         super().__init__()
-        if not isinstance(uuid_length, int) or not 1 <= uuid_length <= 32:
+        if (
+            isinstance(uuid_length, bool)  # True is an int to Python, not a length
+            or not isinstance(uuid_length, int)
+            or not 1 <= uuid_length <= 32
+        ):
             raise ImproperlyConfigured(
                 "CeleryIntegration: uuid_length must be an int from 1 to 32."
             )
