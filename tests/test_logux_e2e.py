@@ -7,12 +7,17 @@ users with tokens from ``issue_token``, subscribes to the example's
 ``orders/<id>`` channel and gets its ``load`` action, changes the order's
 status (approved, and resent to the other subscribed client), is refused an
 action on an order that does not exist (undone as ``denied``), and receives an
-action the back-end sends with ``add()``. Node packages are installed into
-.cache/logux-node (``npm ci``), outside the generated project.
+action the back-end sends with ``add()``. The official back-end conformance
+suite, @logux/backend-test 4.0.16, runs against the same bake in development
+(DEBUG on, its fixed secret ``parole``) with the suite's reference commands
+(tests/logux_node/conformance.py) and the shipped settings otherwise. Node
+packages are installed into .cache/logux-node (``npm ci``), outside the
+generated project.
 """
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -162,3 +167,53 @@ def test_a_real_logux_server_and_client_talk_to_the_back_end(baked, postgres_dat
         env=env,
     )
     assert status.stdout.split()[-1] == "paid"
+
+
+CONFORMANCE_TESTS = 21  # @logux/backend-test 4.0.16: auth, actions, channels, protocol
+
+
+@pytest.mark.xdist_group("queue-sync")
+def test_the_official_back_end_conformance_suite_passes(baked, postgres_database):
+    """21 of 21 through gunicorn with 2 workers and no Redis: its brute-force test (the
+    last) needs the wrong-secret count shared between the workers."""
+    node = node_project()
+    bake = baked("queue-sync")
+    slug = bake.path.name
+    module = bake.path / slug / "logux_conformance.py"
+    shutil.copy(NODE_SOURCES / "conformance.py", module)
+    try:
+        result, log = _run_conformance(bake, slug, node, postgres_database)
+    finally:
+        module.unlink()
+    report = f"{result.stdout[-4000:]}\n{result.stderr[-4000:]}\n--- gunicorn\n{log[-4000:]}"
+    assert result.returncode == 0, report
+    # The suite's spinner reports each test on stderr.
+    passed = re.findall(r"^✔ +(\d+) ", result.stdout + result.stderr, re.M)
+    assert len(set(passed)) == CONFORMANCE_TESTS, report
+
+
+def _run_conformance(bake, slug, node, database_url):
+    env = {
+        "DJANGO_DEBUG": "true",  # lets the suite's 6-character secret start (logux.W001)
+        "DATABASE_URL": database_url,
+        "LOGUX_CONTROL_SECRET": "parole",
+        "LOGUX_AUTH_FUNC": f"{slug}.logux_conformance.auth",
+        # The suite's own Logux server, which users/clean's add() reaches.
+        "LOGUX_URL": "http://localhost:31337/",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_READ_DOT_ENV_FILE": "false",
+    }
+    bakery.migrate_and_collectstatic(bake.path, bake.venv, bakery.clean_env(**env))
+    with bakery.gunicorn(bake.path, bake.venv, env=env, workers=2) as (base, web):
+        bakery.wait_for_http(f"{base}/__lbheartbeat__", process=web)
+        result = subprocess.run(
+            # Without the slash, as the suite's README writes it: /logux answers too.
+            ["node", "node_modules/@logux/backend-test/bin.js", f"{base}/logux"],
+            cwd=node,
+            env=node_env(NO_COLOR="1"),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+    return result, bakery.gunicorn_log(bake.path, base.rsplit(":", 1)[1]).read_text()
