@@ -47,6 +47,7 @@ UNSELECTED = {
         "tests/test_example_webhooks.py",
         "tests/test_http_hooks.py",
         "tests/test_http_hooks_delivery.py",
+        "tests/test_http_hooks_django_q.py",
     ],
     # The test receiver serves HTTP hooks' and Logux's tests.
     "http_receiver": ["tests/webhook_receiver.py"],
@@ -68,6 +69,7 @@ UNSELECTED = {
     # Without Celery beat, something must run the HTTP hooks' retries: a CronJob.
     "callbacks_cron": ["deploy/kubernetes/send-callbacks.yaml"],
     "task_worker": [
+        "bin/start.py",
         "deploy/kubernetes/worker.yaml",
         "tests/test_worker.py",
         "tests/worker_effects.py",
@@ -84,6 +86,7 @@ for _executor in EXECUTORS:
             f"{SLUG}/platform/guid/integrations/{_executor}.py",
         ]
     )
+UNSELECTED["task_executor_django_q"].append("tests/test_http_hooks_django_q.py")
 
 
 # option is off -> (file, line prefix): lines of files that cannot hold Jinja

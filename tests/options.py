@@ -29,8 +29,8 @@ PROMPTS = {key: value for key, value in CONTEXT.items() if not key.startswith("_
 # manifests): cycled through the combinations, not multiplied.
 ROUND_ROBIN = ("open_source_license", "use_kubernetes")
 # Project names (and slugs) cycled through the combinations: names that sort
-# before and after `config`, derived and explicit slugs, the shortest and the
-# longest slug the pre-generation hook accepts (40 characters).
+# before and after `config`, derived and explicit slugs, digits and underscores,
+# the shortest and the longest slug the pre-generation hook accepts (40 characters).
 NAMES = (
     {"project_name": "My Service"},
     {"project_name": "Billing API"},
@@ -38,6 +38,7 @@ NAMES = (
     {"project_name": "Zeta Relay"},
     {"project_name": "Order Desk", "project_slug": "od"},
     {"project_name": "X"},
+    {"project_name": "B2B Gateway 3"},  # digits and underscores, before config
     {"project_name": "Long Name", "project_slug": "a" * 9 + "_long_package_name_for_limits_x"},
 )
 MULTIPLIED = tuple(
@@ -173,6 +174,10 @@ OWNERS = [
     ("{slug}/example/*", lambda a: a["include_example"]),
     ("tests/test_example.py", lambda a: a["include_example"]),
     ("{slug}/platform/http_hooks/*", lambda a: a["use_http_hooks"]),
+    (
+        "tests/test_http_hooks_django_q.py",
+        lambda a: a["use_http_hooks"] and a["task_executor"] == "django_q",
+    ),
     ("tests/test_http_hooks*.py", lambda a: a["use_http_hooks"]),
     ("{slug}/platform/logux/*", lambda a: a["use_logux"]),
     ("tests/test_logux.py", lambda a: a["use_logux"]),
@@ -186,7 +191,12 @@ OWNERS = [
     ],
     *[
         (name, lambda a: a["task_executor"] != "sync")
-        for name in ("tests/test_worker.py", "tests/worker_effects.py", "tests/settings_worker.py")
+        for name in (
+            "bin/start.py",
+            "tests/test_worker.py",
+            "tests/worker_effects.py",
+            "tests/settings_worker.py",
+        )
     ],
 ]
 # Written by the post-generation hook, not copied from the template.

@@ -18,6 +18,13 @@ def test_fresh_install_then_gunicorn_serves_admin_and_static_files(tmp_path):
     project = bakery.bake(tmp_path)
     # The project's own set-up command: creates .venv and runs pip install -e '.[dev]'.
     bakery.run(["make", "install"], cwd=project, timeout=900)
+    # ...and writes a development version.json, so /__version__ answers from the start.
+    assert set(json.loads((project / "version.json").read_text())) == {
+        "source",
+        "version",
+        "commit",
+        "build",
+    }
     venv = bakery.Virtualenv(project / ".venv")
     env = bakery.clean_env(**bakery.PRODUCTION_ENV)
     bakery.migrate_and_collectstatic(project, venv, env)
