@@ -13,8 +13,10 @@ the project (or any of its dependencies) exists.
 import json
 import keyword
 import re
+import shlex
 import sys
 import zoneinfo
+from pathlib import Path
 
 # Jinja writes the answers in as JSON (tojson escapes quotes, so the literal stays closed).
 ANSWERS = json.loads(r"""{{ cookiecutter | tojson }}""")
@@ -98,10 +100,50 @@ def problems(answers):
         )
 
 
+def derived_slug(name):
+    """The slug cookiecutter.json derives from a project name (the same expression)."""
+    return name.lower().strip().replace(" ", "_").replace("-", "_").replace(".", "_")
+
+
+def rerun_command(answers, wrong):
+    """A command that generates again with every answer given so far, the wrong ones to fill in.
+
+    Cookiecutter validates nothing until all prompts are answered; this saves
+    answering them all again. Answers equal to the defaults are left out.
+    """
+    try:
+        template = json.loads((Path(answers["_repo_dir"]) / "cookiecutter.json").read_text())
+    except (KeyError, OSError, ValueError):
+        template = {}
+    words = ["cookiecutter", "--no-input", shlex.quote(answers.get("_template") or ".")]
+    for key in template or answers:  # prompt order when the template can be read
+        if key.startswith("_") or key not in answers:
+            continue
+        value, default = answers[key], template.get(key)
+        if isinstance(default, list):
+            default = default[0]
+        if key == "project_slug":
+            default = derived_slug(answers["project_name"])
+        if key in wrong:
+            words.append(f"{key}=<{key.upper()}>")
+        elif value != default:
+            text = ("yes" if value else "no") if isinstance(value, bool) else str(value)
+            words.append(shlex.quote(f"{key}={text}"))
+    return " ".join(words)
+
+
 def main():
     found = list(problems(ANSWERS))
     for message in found:
         print(f"ERROR: {message}", file=sys.stderr)
+    if found:
+        wrong = list(dict.fromkeys(message.split()[0] for message in found))
+        print(
+            f"Nothing was written. To try again with your other answers kept, replace "
+            f"{', '.join(f'<{key.upper()}>' for key in wrong)} and run:\n"
+            f"  {rerun_command(ANSWERS, wrong)}",
+            file=sys.stderr,
+        )
     return 1 if found else 0
 
 

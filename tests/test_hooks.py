@@ -1,6 +1,7 @@
 """The generation hooks: bad answers are refused cleanly, good ones are recorded."""
 
 import json
+import shlex
 import stat
 import subprocess
 import sys
@@ -67,6 +68,26 @@ def test_every_bad_answer_is_reported_at_once(tmp_path):
     errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR: ")]
     assert [e.split()[1] for e in errors] == ["project_slug", "email", "version"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_refusal_prints_the_command_that_retries_with_the_other_answers(tmp_path):
+    result = generate(tmp_path, "project_name=Billing API", "project_slug=1bad", "use_docker=no")
+    (hint,) = [line for line in result.stderr.splitlines() if "--no-input" in line]
+    assert "replace <PROJECT_SLUG> and run:" in result.stderr
+    words = shlex.split(hint.replace("<PROJECT_SLUG>", "billing_api"))
+    assert words[:2] == ["cookiecutter", "--no-input"]
+    assert set(words[3:]) == {
+        "project_name=Billing API",
+        "project_slug=billing_api",
+        "use_docker=no",
+    }
+    out = tmp_path / "again"
+    retried = subprocess.run(
+        [COOKIECUTTER, *words[1:], "-o", out], capture_output=True, text=True, timeout=120
+    )
+    assert retried.returncode == 0, retried.stderr
+    context = json.loads((out / "billing_api" / ".cruft.json").read_text())["context"]
+    assert context["cookiecutter"]["use_docker"] is False
 
 
 def test_each_project_gets_its_own_private_secret(tmp_path):
