@@ -7,10 +7,15 @@ well-known path keeps most scanners away from the login form.
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+
+from config.views import home
 {% if cookiecutter.use_logux %}
 LOGUX_URLS = "{{ cookiecutter.project_slug }}.platform.logux.urls"
 {% endif %}
+admin.site.site_header = admin.site.site_title = settings.PROJECT_NAME  # "View site" is /
+
 urlpatterns = [
+    path("", home, name="home"),
     # /__version__, /__heartbeat__, /__lbheartbeat__ (with or without a trailing slash)
     path("", include("{{ cookiecutter.project_slug }}.platform.dockerflow.urls")),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -6,3 +6,5 @@ class ExampleConfig(AppConfig):
     name = __package__
     label = "example"
     verbose_name = "Example"
+    # Listed on the page at / (config/views.py).
+    home_links = (("example:create-order", "POST orders", "the example's order API (staff only)"),)

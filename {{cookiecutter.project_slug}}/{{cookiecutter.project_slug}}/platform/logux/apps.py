@@ -8,6 +8,8 @@ class LoguxConfig(AppConfig):
     name = __package__
     label = "logux"
     verbose_name = "Logux"
+    # Listed on the page at / (the project's config/views.py).
+    home_links = (("logux:dispatch", "Logux back-end", "where the Logux server posts commands"),)
 
     def ready(self):
         from ..cache_tables import create_cache_tables_after_migrate
