@@ -135,6 +135,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# Shown at / and as the admin's title.
+PROJECT_NAME = {{ cookiecutter.project_name | tojson }}
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -450,6 +452,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(_celery_folder / "queue"),
         "data_folder_out": str(_celery_folder / "queue"),
         "processed_folder": str(_celery_folder / "processed"),
+        "control_folder": str(_celery_folder / "control"),
         "store_processed": False,
     }
     CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_folder / "beat-schedule")
@@ -593,6 +596,14 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django.server": {"handlers": [], "filters": ["not_a_request_line"], "propagate": True},
         "request.summary": {"level": "INFO"},
+{%- if cookiecutter.task_executor == "celery" %}
+        # Beat's "Sending due task" every 30 s (the HTTP hooks' retries) is routine.
+        # In development, so are each task's "received" and "succeeded" lines: the
+        # tasks log what they did, and a failure is still an ERROR line.
+        "celery.beat": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING" if DEBUG else LOG_LEVEL},
+        "celery.app.trace": {"level": "WARNING" if DEBUG else LOG_LEVEL},
+{%- endif %}
 {%- if cookiecutter.task_executor == "huey" %}
         # run_huey adds a text handler of its own to a "huey" logger without one.
         "huey": {"handlers": ["console"], "level": "INFO", "propagate": False},

@@ -446,3 +446,36 @@ def test_a_command_or_script_logs_with_one_id_from_start_to_end():
     assert result.returncode == 0, result.stderr
     ids = re.findall(r"\[([0-9a-f]{32})\] tests\.script", result.stdout)
     assert len(ids) == 2 and ids[0] == ids[1]
+
+
+@pytest.mark.parametrize(
+    ("argv", "serves"),
+    [
+        (["manage.py", "shell"], False),
+        (["manage.py", "send_callbacks"], False),
+        (["script.py"], False),
+        ([], False),
+        (["manage.py", "runserver"], True),
+        (["manage.py", "qcluster"], True),
+        (["/venv/bin/gunicorn", "config.wsgi"], True),
+        (["/venv/bin/celery", "-A", "config", "worker"], True),
+        (["/venv/lib/python3.11/site-packages/dramatiq/__main__.py", "x"], True),
+    ],
+)
+def test_servers_and_workers_are_told_from_commands(argv, serves):
+    assert platform_module("guid", "apps").serves_requests_or_tasks(argv) is serves
+
+
+def test_a_worker_logs_no_id_between_tasks_while_a_command_has_one_throughout():
+    code = (
+        "import sys; sys.argv = ['manage.py', {command!r}]\n"
+        "import django; django.setup()\n"
+        "from django.apps import apps\n"
+        "import importlib\n"
+        "guid = importlib.import_module(apps.get_app_config('guid').module.__name__)\n"
+        "print(guid.get_guid())\n"
+    )
+    worker = run_python(code.format(command="qcluster"), PRODUCTION_ENV)
+    command = run_python(code.format(command="send_callbacks"), PRODUCTION_ENV)
+    assert worker.stdout.split()[-1] == "None", worker.stderr
+    assert command.stdout.split()[-1] != "None", command.stderr
