@@ -5,13 +5,15 @@ the generated CI workflow with GitHub's variables. Each value comes from, in
 order: its option, its VERSION_* environment variable, the CI system's
 variables (GitHub Actions, GitLab CI, CircleCI, Jenkins), then git. A value
 nothing provides is written as an empty string (``version`` is allowed to be
-blank for builds that are not releases).
+blank for builds that are not releases). User names and passwords in URLs (a
+token in the git remote) are left out: the file is public.
 """
 
 import json
 import os
 import subprocess
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
@@ -30,6 +32,16 @@ def _git(*args):
     except (OSError, subprocess.TimeoutExpired):
         return ""
     return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def without_credentials(url):
+    """``url`` without the user and password a git remote may hold (a token, say):
+    the file is served to anyone who asks /__version__."""
+    parts = urlsplit(url)
+    if "://" not in url or "@" not in parts.netloc:
+        return url
+    host = parts.netloc.rsplit("@", 1)[1]
+    return urlunsplit(parts._replace(netloc=host))
 
 
 def _github_url(env, *parts):
@@ -111,6 +123,8 @@ class Command(BaseCommand):
             "build": options["build"],
         }
         data.update({key: value for key, value in overrides.items() if value is not None})
+        data["source"] = without_credentials(data["source"])
+        data["build"] = without_credentials(data["build"])
         output = Path(options["output"] or Path(settings.BASE_DIR) / "version.json")
         try:
             output.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
