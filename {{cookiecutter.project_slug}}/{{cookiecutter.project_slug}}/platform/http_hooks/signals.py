@@ -1,11 +1,13 @@
 """Receivers that keep every process's hooks current: any change to hooks or signals
-publishes a new registry token (see registry.py), and ``migrate`` creates the
-token's table when DJANGO_HTTP_HOOKS_CACHE is a database cache."""
+publishes a new registry token (see registry.py); ``migrate`` creates the
+token's table when DJANGO_HTTP_HOOKS_CACHE is a database cache, and with
+django-q2 the schedule that sends due retries (schedules.py)."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from ..cache_tables import create_cache_tables_after_migrate
 from .registry import registry
+from .schedules import ensure_django_q_schedule
 
 
 def _hooks_changed(sender, **kwargs):
@@ -16,6 +18,9 @@ def connect(app_config):
     from .models import Hook, Signal
 
     create_cache_tables_after_migrate(app_config)
+    post_migrate.connect(
+        ensure_django_q_schedule, sender=app_config, dispatch_uid="http_hooks:schedule"
+    )
 
     for model in (Hook, Signal):
         for signal in (post_save, post_delete):
