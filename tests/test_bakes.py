@@ -51,10 +51,11 @@ def registered_markers(bake):
     return {line.split(":", 1)[0] for line in config["ini_options"]["markers"]}
 
 
-# Capabilities whose code paths and settings are the same whatever the queue: the
-# defaults run their tests (on PostgreSQL), and so do the bakes whose options touch
+# Markers of tests whose code paths and settings are the same whatever the queue:
+# the Logux back-end, and the slow multi-process tests marked queue_independent.
+# The defaults run them (on PostgreSQL), and so do the bakes whose options touch
 # them; running them again in every queue's bake would prove nothing new.
-QUEUE_INDEPENDENT = ("logux",)
+QUEUE_INDEPENDENT = ("logux", "queue_independent")
 
 
 @pytest.mark.parametrize("name", entries(*WHOLE_SUITE))
