@@ -141,6 +141,30 @@ def test_a_check_that_raises_becomes_an_error_entry(client, settings):
     assert "ConnectionResetError: backend hung up" in message["message"]
 
 
+def test_each_failing_or_warning_check_is_logged_with_its_reason_never_as_an_error(client, caplog):
+    with caplog.at_level(logging.INFO), with_checks("passing", "warning", "error"):
+        response = client.get("/__heartbeat__")
+    assert response.status_code == 500
+    lines = {(r.levelno, r.getMessage()) for r in caplog.records}
+    assert (
+        logging.WARNING,
+        "Heartbeat check error: queue broker at 10.0.0.5 refused (tests.E001)",
+    ) in lines
+    assert (
+        logging.INFO,
+        "Heartbeat check warning: disk 85% full on db-7.internal (tests.W001)",
+    ) in lines
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]  # no django.request
+    assert "10.0.0.5" not in response.content.decode()  # reasons stay out of the response
+
+
+def test_silenced_system_checks_apply_to_the_heartbeat(client):
+    with with_checks("passing", "error", SILENCED_SYSTEM_CHECKS=["tests.E001"]):
+        response = client.get("/__heartbeat__")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"passing": "ok", "error": "ok"}
+
+
 def test_a_check_that_hangs_is_cut_off_by_the_time_limit(client, settings):
     settings.DEBUG = True
     start = time.monotonic()

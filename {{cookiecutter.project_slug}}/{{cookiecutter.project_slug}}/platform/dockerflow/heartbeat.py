@@ -9,7 +9,8 @@ A check still running from an earlier heartbeat is not started again: the new
 heartbeat waits on the same run. So a hung check holds one thread however often
 the probe comes, and the other checks keep their own threads and answers.
 Threads run in a copy of the request's context, so a check's log lines carry
-the request's correlation id.
+the request's correlation id. Messages whose id is in SILENCED_SYSTEM_CHECKS
+are dropped, as ``manage.py check`` drops them.
 """
 
 import contextvars
@@ -146,5 +147,6 @@ def run_checks():
                     f"The check raised {type(exc).__name__}: {exc}", id="dockerflow.E009"
                 )
             ]
-        results.append(CheckResult(name, messages))
+        # SILENCED_SYSTEM_CHECKS applies here as under manage.py check.
+        results.append(CheckResult(name, [m for m in messages if not m.is_silenced()]))
     return Heartbeat(results)

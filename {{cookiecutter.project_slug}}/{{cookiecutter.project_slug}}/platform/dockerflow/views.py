@@ -10,6 +10,7 @@ import hmac
 import logging
 
 from django.conf import settings
+from django.core import checks as django_checks
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -39,13 +40,31 @@ def _may_see_details(request):
     )
 
 
+def _log_messages(result):
+    """Each message of a failing or warning check, with the check's name, in the log.
+
+    The response shows messages only to authorised callers; the log is where an
+    operator finds why a probe failed. A failing check is logged at WARNING,
+    not ERROR: during an outage every probe fails, and ERROR lines become
+    alerts (Sentry events) one per probe. A warning check is logged at INFO.
+    """
+    for check in result.results:
+        for message in check.messages:
+            if message.level >= django_checks.WARNING:
+                level = logging.WARNING if message.level >= django_checks.ERROR else logging.INFO
+                logger.log(
+                    level, "Heartbeat check %s: %s (%s)", check.name, message.msg, message.id
+                )
+
+
 @never_cache
 def heartbeat(request):
     """Run the checks: 200 when all are below ERROR, else the failed status code."""
     result = run_checks()
+    _log_messages(result)
     if result.failed:
         status = conf.get("DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE")
-        failing = [r.name for r in result.results if r.level >= 40]
+        failing = [r.name for r in result.results if r.level >= django_checks.ERROR]
         logger.warning("Heartbeat failed (%s): %s", result.status, ", ".join(failing))
         signal = heartbeat_failed
     else:
@@ -55,7 +74,10 @@ def heartbeat(request):
     for receiver, outcome in signal.send_robust(sender=heartbeat, level=result.level):
         if isinstance(outcome, Exception):
             logger.error("Heartbeat signal receiver %r raised %r", receiver, outcome)
-    return JsonResponse(result.as_dict(_may_see_details(request)), status=status)
+    response = JsonResponse(result.as_dict(_may_see_details(request)), status=status)
+    # Logged above, with the reasons: django.request would add an ERROR line per probe.
+    response._has_been_logged = True
+    return response
 
 
 @never_cache
