@@ -34,7 +34,7 @@ UNSELECTED = {
     ],
     "use_kubernetes": ["deploy/kubernetes"],
     "ci_github": [".github"],
-    "use_sentry": ["tests/test_sentry.py"],
+    "use_sentry": ["tests/test_sentry.py", f"{SLUG}/platform/scrubbing.py"],
     "include_example": [
         f"{SLUG}/example",
         "tests/test_example.py",

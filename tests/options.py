@@ -167,6 +167,7 @@ OWNERS = [
     (".licenses/*", lambda a: False),
     (".locks/*", lambda a: False),
     ("tests/test_sentry.py", lambda a: a["use_sentry"]),
+    ("{slug}/platform/scrubbing.py", lambda a: a["use_sentry"]),
     ("{slug}/example/webhooks.py", lambda a: a["include_example"] and a["use_http_hooks"]),
     ("tests/test_example_webhooks.py", lambda a: a["include_example"] and a["use_http_hooks"]),
     ("{slug}/example/logux_*.py", lambda a: a["include_example"] and a["use_logux"]),

@@ -46,6 +46,9 @@ from {{ cookiecutter.project_slug }}.platform.guid.integrations.huey import (
     HueyIntegration,
 )
 {%- endif %}
+{%- if cookiecutter.use_sentry %}
+from {{ cookiecutter.project_slug }}.platform.scrubbing import scrub_event
+{%- endif %}
 {% endif %}
 from .environment import StrictEnv
 
@@ -632,5 +635,8 @@ if SENTRY_DSN:
         ],
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
         send_default_pii=False,
+        # Secrets are replaced by value, whatever the variable holding them is called.
+        before_send=scrub_event,
+        before_send_transaction=scrub_event,
     )
 {%- endif %}

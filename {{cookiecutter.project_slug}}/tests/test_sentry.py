@@ -97,6 +97,49 @@ def test_errors_raised_in_a_request_are_tagged_with_its_correlation_id(sentry_en
         assert event["tags"]["transaction_id"] == value
 
 
+SECRETS = {
+    "DJANGO_SECRET_KEY": "sentry-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+    "DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN": "details-token-5f3c9a1e7b",
+    "REDIS_URL": "redis://:redis-pass-8c21d7@127.0.0.1:1/0",
+}
+
+
+def test_no_configured_secret_reaches_sentry_whatever_holds_it(sentry_endpoint):
+    port = sentry_endpoint.server_address[1]
+    code = (
+        "import django, sentry_sdk; django.setup()\n"
+        "from django.conf import settings\n"
+        "from django.test import Client, override_settings\n"
+        "settings.DATABASES['default']['PASSWORD'] = 'db-pass-4e81b6'\n"
+        "with override_settings(ROOT_URLCONF='tests.urls', ALLOWED_HOSTS=['testserver']):\n"
+        "    client = Client(raise_request_exception=False)\n"
+        "    response = client.get('/boom-holding-secrets/', secure=True)\n"
+        "    assert response.status_code == 500, response.status_code\n"
+        "print(repr(getattr(settings, 'LOGUX_CONTROL_SECRET', '')))\n"
+        "sentry_sdk.flush(timeout=10)\n"
+    )
+    env = {**PRODUCTION_ENV, **SECRETS, "SENTRY_DSN": f"http://publickey@127.0.0.1:{port}/1"}
+    result = run_python(code, env)
+    assert result.returncode == 0, result.stderr
+    events = json.dumps(sentry_endpoint.events)
+    crashed = [e for e in sentry_endpoint.events if "exception" in e]
+    assert crashed, sentry_endpoint.events
+    # The frame's locals were sent (sentry-sdk includes them), with the values replaced.
+    frames = crashed[0]["exception"]["values"][-1]["stacktrace"]["frames"]
+    assert "key" in frames[-1]["vars"] and frames[-1]["vars"]["key"] == "'[Filtered]'"
+    logux = result.stdout.split()[-1].strip("'")
+    secrets = [
+        SECRETS["DJANGO_SECRET_KEY"],
+        SECRETS["DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN"],
+        "redis-pass-8c21d7",
+        "db-pass-4e81b6",
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        *([logux] if logux else []),
+    ]
+    assert [s for s in secrets if s in events] == []
+    assert "[Filtered]" in events
+
+
 def test_sentry_stays_off_without_a_dsn(sentry_endpoint):
     code = "import django, sentry_sdk; django.setup()\nprint(sentry_sdk.get_client().is_active())\n"
     result = run_python(code, PRODUCTION_ENV)

@@ -60,6 +60,20 @@ def boom(request):
     raise RuntimeError("the view failed on purpose")
 
 
+def boom_holding_secrets(request):
+    """Fails in a frame whose locals, log line and error message hold every secret."""
+    from django.conf import settings
+
+    key = settings.SECRET_KEY
+    logux = getattr(settings, "LOGUX_CONTROL_SECRET", "")
+    token = settings.DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN
+    database = settings.DATABASES["default"].get("PASSWORD", "")
+    broker = settings.REDIS_URL
+    signing = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    logging.getLogger("tests.views").error("about to fail with %s and %s", broker, token)
+    raise RuntimeError(f"failed with {key} {logux} {database} {signing}")
+
+
 def effect_then_status(request, status):
     airlock.enqueue(record_effect, f"status {status}")
     return HttpResponse(status=status)
@@ -113,6 +127,7 @@ urlpatterns = [
     path("expose/", exposes_other_header),
     path("stream/", stream),
     path("boom/", boom),
+    path("boom-holding-secrets/", boom_holding_secrets),
     path("ignored/", echo),
     path("skip/me/", echo),
 ]
