@@ -52,10 +52,10 @@ def registered_markers(bake):
 
 
 # Markers of tests whose code paths and settings are the same whatever the queue:
-# the Logux back-end, and the slow multi-process tests marked queue_independent.
-# The defaults run them (on PostgreSQL), and so do the bakes whose options touch
-# them; running them again in every queue's bake would prove nothing new.
-QUEUE_INDEPENDENT = ("logux", "queue_independent")
+# the Logux back-end, and the slow tests marked defaults_only (the same whatever
+# the answers). The defaults run them (on PostgreSQL), and the Logux tests also run
+# in the bakes whose options touch them; again in every bake would prove nothing new.
+QUEUE_INDEPENDENT = ("logux", "defaults_only")
 
 
 @pytest.mark.parametrize("name", entries(*WHOLE_SUITE))
@@ -71,7 +71,7 @@ def test_generated_tests_of_the_touched_capabilities_pass(baked, name):
     # A capability switched off has no tests, and its marker is not registered.
     markers = [m for m in options.markers_for(bake.answers) if m in registered_markers(bake)]
     assert markers, f"{name} touches no capability: it belongs in the matrix only"
-    run_generated_suite(bake, "-m", " or ".join(markers))
+    run_generated_suite(bake, "-m", f"({' or '.join(markers)}) and not defaults_only")
 
 
 @pytest.mark.fast

@@ -178,7 +178,30 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Every wait on a backend is bounded: one that hangs (a black-holed route, a
+# stuck server) costs a request these seconds, not gunicorn's 30 s timeout.
+DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
+DATABASE_STATEMENT_TIMEOUT = env.int("DATABASE_STATEMENT_TIMEOUT", default=0)  # ms; 0: none
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=2.0)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=3.0)
+for _name, _value, _low in (
+    ("DATABASE_CONNECT_TIMEOUT", DATABASE_CONNECT_TIMEOUT, 1),
+    ("DATABASE_STATEMENT_TIMEOUT", DATABASE_STATEMENT_TIMEOUT, 0),
+    ("REDIS_CONNECT_TIMEOUT", REDIS_CONNECT_TIMEOUT, 0.1),
+    ("REDIS_SOCKET_TIMEOUT", REDIS_SOCKET_TIMEOUT, 0.1),
+):
+    if _value < _low:
+        raise ImproperlyConfigured(f"{_name} must be at least {_low}; got {_value}.")
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    if DATABASE_STATEMENT_TIMEOUT:
+        _options["options"] = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}"
+# redis-py's own names, for the caches (OPTIONS) and the brokers' clients.
+REDIS_TIMEOUTS = {
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
+    "socket_timeout": REDIS_SOCKET_TIMEOUT,
+}
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -186,6 +209,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_TIMEOUTS,
         },
     }
 else:
@@ -356,6 +380,7 @@ if REDIS_URL:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "http_hooks",
+        "OPTIONS": REDIS_TIMEOUTS,
     }
 else:
     CACHES["http_hooks"] = {
@@ -421,6 +446,7 @@ if REDIS_URL:
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "logux",
+        "OPTIONS": REDIS_TIMEOUTS,
     }
 else:
     CACHES["logux"] = {
@@ -459,6 +485,20 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
     CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_folder / "beat-schedule")
+else:
+    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_TIMEOUTS)
+# Publishing waits at most BROKER_PUBLISH_RETRIES + 1 connection attempts of
+# CELERY_BROKER_CONNECTION_TIMEOUT seconds (about 4.5 s with the defaults).
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
+BROKER_PUBLISH_RETRIES = env.int("BROKER_PUBLISH_RETRIES", default=1)
+if BROKER_PUBLISH_RETRIES < 0:
+    raise ImproperlyConfigured("BROKER_PUBLISH_RETRIES must be 0 or more.")
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": BROKER_PUBLISH_RETRIES,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
@@ -499,7 +539,10 @@ Q_CLUSTER = {
     "label": "Tasks",
 }
 if REDIS_URL:
-    Q_CLUSTER["redis"] = REDIS_URL
+    Q_CLUSTER["redis"] = (
+        f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}"
+        f"socket_connect_timeout={REDIS_CONNECT_TIMEOUT}&socket_timeout={REDIS_SOCKET_TIMEOUT}"
+    )
 else:
     Q_CLUSTER["orm"] = "default"
 {%- elif cookiecutter.task_executor == "django_tasks" %}
@@ -511,7 +554,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Dramatiq needs a broker server: REDIS_URL (default: Redis on 127.0.0.1).
 DRAMATIQ_BROKER = {
     "BROKER": "dramatiq.brokers.redis.RedisBroker",
-    "OPTIONS": {"url": REDIS_URL or "redis://127.0.0.1:6379/0"},
+    "OPTIONS": {"url": REDIS_URL or "redis://127.0.0.1:6379/0", **REDIS_TIMEOUTS},
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",
@@ -542,7 +585,9 @@ HUEY = {
 }
 if REDIS_URL or not DEBUG:
     _huey_redis = REDIS_URL or "redis://127.0.0.1:6379/0"
-    HUEY.update({"huey_class": "huey.RedisHuey", "connection": {"url": _huey_redis}})
+    HUEY.update(
+        {"huey_class": "huey.RedisHuey", "connection": {"url": _huey_redis, **REDIS_TIMEOUTS}}
+    )
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(BASE_DIR / "huey.sqlite3")})
 {%- endif %}

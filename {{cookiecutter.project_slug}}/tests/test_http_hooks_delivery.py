@@ -430,7 +430,7 @@ def sender_process(env, *args):
     )
 
 
-@pytest.mark.queue_independent
+@pytest.mark.defaults_only
 def test_two_concurrent_senders_deliver_each_callback_exactly_once(postgres, receiver):
     ids = make_callbacks(postgres, receiver.url, 1000)
     senders = [sender_process(postgres, "--batch-size", "50") for _ in range(2)]
@@ -442,7 +442,7 @@ def test_two_concurrent_senders_deliver_each_callback_exactly_once(postgres, rec
     assert all("sent" in out for out, _ in outputs), "both senders took part"
 
 
-@pytest.mark.queue_independent
+@pytest.mark.defaults_only
 def test_a_sender_killed_mid_batch_loses_nothing(postgres, receiver):
     # A lease far longer than any step of the test takes, even on a loaded machine;
     # its end is then brought forward in the database instead of waited for.
@@ -474,7 +474,7 @@ def test_a_sender_killed_mid_batch_loses_nothing(postgres, receiver):
     assert set(ids) <= {r.headers["webhook-id"] for r in receiver.requests}
 
 
-@pytest.mark.queue_independent
+@pytest.mark.defaults_only
 def test_a_hook_edited_in_one_process_takes_effect_in_another_without_restart(postgres):
     script = (
         "import django, json, sys\ndjango.setup()\n"
