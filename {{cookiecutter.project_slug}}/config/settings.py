@@ -645,10 +645,11 @@ LOGGING = {
         "django.server": {"handlers": [], "filters": ["not_a_request_line"], "propagate": True},
         "request.summary": {"level": "INFO"},
 {%- if cookiecutter.task_executor == "celery" %}
-        # Beat's "Sending due task" every 30 s (the HTTP hooks' retries) is routine.
-        # In development, so are each task's "received" and "succeeded" lines: the
-        # tasks log what they did, and a failure is still an ERROR line.
-        "celery.beat": {"level": "WARNING"},
+        # In development, beat's "Sending due task" every 30 s (the HTTP hooks'
+        # retries) and each task's "received" and "succeeded" lines are routine: the
+        # tasks log what they did, and a failure is still an ERROR line. Production
+        # keeps them, for the log aggregator.
+        "celery.beat": {"level": "WARNING" if DEBUG else LOG_LEVEL},
         "celery.worker.strategy": {"level": "WARNING" if DEBUG else LOG_LEVEL},
         "celery.app.trace": {"level": "WARNING" if DEBUG else LOG_LEVEL},
 {%- endif %}
