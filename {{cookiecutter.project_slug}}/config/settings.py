@@ -178,6 +178,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
 # Every wait on a backend is bounded: one that hangs (a black-holed route, a
 # stuck server) costs a request these seconds, not gunicorn's 30 s timeout.
 DATABASE_CONNECT_TIMEOUT = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
@@ -197,11 +199,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
     if DATABASE_STATEMENT_TIMEOUT:
         _options["options"] = f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT}"
-# redis-py's own names, for the caches (OPTIONS) and the brokers' clients.
+# redis-py's own names, for the caches (OPTIONS) and the brokers' clients; as URL
+# parameters for the queues that take a Redis URL only (django-q2, Huey).
 REDIS_TIMEOUTS = {
     "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
 }
+
+
+def _with_redis_timeouts(url):
+    separator = "&" if "?" in url else "?"
+    return url + separator + "&".join(f"{key}={value}" for key, value in REDIS_TIMEOUTS.items())
+
 
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -539,10 +548,7 @@ Q_CLUSTER = {
     "label": "Tasks",
 }
 if REDIS_URL:
-    Q_CLUSTER["redis"] = (
-        f"{REDIS_URL}{'&' if '?' in REDIS_URL else '?'}"
-        f"socket_connect_timeout={REDIS_CONNECT_TIMEOUT}&socket_timeout={REDIS_SOCKET_TIMEOUT}"
-    )
+    Q_CLUSTER["redis"] = _with_redis_timeouts(REDIS_URL)
 else:
     Q_CLUSTER["orm"] = "default"
 {%- elif cookiecutter.task_executor == "django_tasks" %}
@@ -586,7 +592,7 @@ HUEY = {
 if REDIS_URL or not DEBUG:
     _huey_redis = REDIS_URL or "redis://127.0.0.1:6379/0"
     HUEY.update(
-        {"huey_class": "huey.RedisHuey", "connection": {"url": _huey_redis, **REDIS_TIMEOUTS}}
+        {"huey_class": "huey.RedisHuey", "connection": {"url": _with_redis_timeouts(_huey_redis)}}
     )
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(BASE_DIR / "huey.sqlite3")})

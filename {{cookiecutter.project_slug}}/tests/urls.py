@@ -65,13 +65,13 @@ def boom_holding_secrets(request):
     from django.conf import settings
 
     key = settings.SECRET_KEY
-    logux = getattr(settings, "LOGUX_CONTROL_SECRET", "")
+    shared = [getattr(settings, name) for name in dir(settings) if name.endswith("_SECRET")]
     token = settings.DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN
     database = settings.DATABASES["default"].get("PASSWORD", "")
     broker = settings.REDIS_URL
     signing = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     logging.getLogger("tests.views").error("about to fail with %s and %s", broker, token)
-    raise RuntimeError(f"failed with {key} {logux} {database} {signing}")
+    raise RuntimeError(f"failed with {key} {shared} {database} {signing}")
 
 
 def effect_then_status(request, status):

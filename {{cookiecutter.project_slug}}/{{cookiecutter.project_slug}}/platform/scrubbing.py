@@ -4,11 +4,12 @@ sentry-sdk's own scrubber goes by names (``password``, ``secret``, ...): a
 secret held in a local called ``expected``, quoted in an exception message or
 in a log line passes it. ``scrub_event`` (the generated settings' before_send)
 replaces the values themselves, wherever they appear in the event (frame
-locals, messages, breadcrumbs, request data, tags): every secret the settings
-hold (SECRET_KEY and its fallbacks, LOGUX_CONTROL_SECRET, the heartbeat
-details token, mail, database, cache and broker passwords) and anything shaped
-like a Standard Webhooks signing secret (``whsec_...``: the HTTP hooks' secrets
-live in the database, so they are recognised by their form).
+locals, messages, breadcrumbs, request data, tags): every setting whose name
+says it holds a secret (SECRET, TOKEN, PASSWORD or KEY in it: SECRET_KEY, the
+shared secrets of the platform apps, the heartbeat details token, mail
+passwords), SECRET_KEY_FALLBACKS, the database, cache and broker passwords,
+and anything shaped like a Standard Webhooks signing secret (``whsec_...``: the
+HTTP hooks' secrets live in the database, so they are recognised by their form).
 
 Written here because sentry-sdk has no value-based scrubber.
 """
@@ -19,12 +20,7 @@ from urllib.parse import unquote, urlsplit
 FILTERED = "[Filtered]"
 SIGNING_SECRET = re.compile(r"whsec_[A-Za-z0-9+/=]{16,}")
 MIN_LENGTH = 6  # shorter values would blank ordinary words; no real secret is that short
-SECRET_SETTINGS = (
-    "SECRET_KEY",
-    "LOGUX_CONTROL_SECRET",
-    "DOCKERFLOW_HEARTBEAT_DETAILS_TOKEN",
-    "EMAIL_HOST_PASSWORD",
-)
+SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|(^|_)KEY$")
 URL_SETTINGS = ("REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND")
 
 
@@ -50,7 +46,7 @@ def secret_values():
     """Every secret value the settings hold, longest first."""
     from django.conf import settings
 
-    values = [getattr(settings, name, "") for name in SECRET_SETTINGS]
+    values = [getattr(settings, name) for name in dir(settings) if SECRET_NAME.search(name)]
     values += list(getattr(settings, "SECRET_KEY_FALLBACKS", []))
     values += [database.get("PASSWORD", "") for database in settings.DATABASES.values()]
     caches = settings.CACHES.values()
