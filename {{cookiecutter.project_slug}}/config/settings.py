@@ -206,12 +206,15 @@ REDIS_TIMEOUTS = {
     "socket_timeout": REDIS_SOCKET_TIMEOUT,
 }
 
+{%- if cookiecutter.task_executor in ["django_q", "huey"] %}
+
 
 def _with_redis_timeouts(url):
     separator = "&" if "?" in url else "?"
     return url + separator + "&".join(f"{key}={value}" for key, value in REDIS_TIMEOUTS.items())
 
-
+{% else %}
+{% endif %}
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
@@ -223,6 +226,23 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+{%- if cookiecutter.use_http_hooks or cookiecutter.use_logux %}
+
+
+def _shared_cache(name):
+    """A cache shared by every process in every container: Redis when REDIS_URL is set,
+    else the table ``<name>_cache`` in the database (`migrate` creates it). Never files
+    (the image's root filesystem is read-only and not shared) nor process memory."""
+    if REDIS_URL:
+        return {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": name,
+            "OPTIONS": REDIS_TIMEOUTS,
+        }
+    return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": f"{name}_cache"}
+{%- endif %}
+
 
 # --- Users ------------------------------------------------------------------
 
@@ -380,22 +400,9 @@ AIRLOCK = {
 
 # --- HTTP hooks (platform/http_hooks) ---------------------------------------
 
-# Hook changes made in any process reach every other one through this cache, so
-# it must be shared by every process in every container: Redis when REDIS_URL is
-# set, else the database (one indexed read per save; `migrate` creates the table).
-# Never files: the image's root filesystem is read-only and not shared.
-if REDIS_URL:
-    CACHES["http_hooks"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "http_hooks",
-        "OPTIONS": REDIS_TIMEOUTS,
-    }
-else:
-    CACHES["http_hooks"] = {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "http_hooks_cache",
-    }
+# Hook changes made in any process reach every other one through this cache
+# (without Redis: one indexed read per save).
+CACHES["http_hooks"] = _shared_cache("http_hooks")
 DJANGO_HTTP_HOOKS_CACHE = "http_hooks"
 # Seconds one delivery may take, and how many go out at once per sender.
 DJANGO_HTTP_HOOKS_TIMEOUT = env.float("DJANGO_HTTP_HOOKS_TIMEOUT", default=15.0)
@@ -448,20 +455,8 @@ LOGUX_SUPPORTS = env.str("LOGUX_SUPPORTS", default="^1.0.0")
 LOGUX_TIMEOUT = env.float("LOGUX_TIMEOUT", default=5.0)
 # Proxies whose X-Forwarded-For is believed when counting wrong secrets per client.
 LOGUX_TRUSTED_PROXIES = env.list("LOGUX_TRUSTED_PROXIES", default=[])
-# Wrong secrets are counted per client across every process: in Redis with
-# REDIS_URL, else in the database (`migrate` creates the table).
-if REDIS_URL:
-    CACHES["logux"] = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
-        "KEY_PREFIX": "logux",
-        "OPTIONS": REDIS_TIMEOUTS,
-    }
-else:
-    CACHES["logux"] = {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "logux_cache",
-    }
+# Wrong secrets are counted per client across every process.
+CACHES["logux"] = _shared_cache("logux")
 LOGUX_CACHE = "logux"
 # The largest request body the Logux server may post, in bytes (Django's own
 # DATA_UPLOAD_MAX_MEMORY_SIZE does not apply to /logux/).

@@ -1,8 +1,10 @@
 """Fixtures shared by the project's tests."""
 
+import contextlib
 import importlib
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -52,24 +54,68 @@ def platform_module(label, submodule=None):
     return importlib.import_module(f"{package}.{submodule}" if submodule else package)
 
 
+def project_env(env=None):
+    """The environment of a process of the project: the INHERITED variables, the local
+    .env ignored, and ``env``. Nothing else configures it."""
+    base = {key: os.environ[key] for key in INHERITED if key in os.environ}
+    base["DJANGO_READ_DOT_ENV_FILE"] = "false"
+    base.update(env or {})
+    return base
+
+
 def run_python(code, env=None, timeout=60):
     """Run ``code`` in a fresh interpreter in the project, with only ``env`` configured.
 
     Settings are read once per process, so tests of what the environment does
     to them need a process of their own. The local .env is ignored there.
     """
-    base = {key: os.environ[key] for key in INHERITED if key in os.environ}
-    base.update({"DJANGO_READ_DOT_ENV_FILE": "false", "DJANGO_SETTINGS_MODULE": "config.settings"})
-    base.update(env or {})
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=PROJECT_DIR,
-        env=base,
+        env=project_env({"DJANGO_SETTINGS_MODULE": "config.settings", **(env or {})}),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def manage(*args, env=None, check=True, timeout=120):
+    """Run ``manage.py args`` in a process of its own, with only ``env`` configured."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *map(str, args)],
+        cwd=PROJECT_DIR,
+        env=project_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=check,
+    )
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn(env, log_path):
+    """The project under gunicorn, which gunicorn.conf.py configures from ``env`` (PORT,
+    WEB_CONCURRENCY, ...); yields the process, stopped when the block ends."""
+    with open(log_path, "w") as log:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi"],
+            cwd=PROJECT_DIR,
+            env=project_env(env),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield server
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def load_settings(names, env):

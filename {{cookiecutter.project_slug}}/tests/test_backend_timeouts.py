@@ -8,15 +8,12 @@ dead route or a stuck server looks) stands in for PostgreSQL and Redis on
 
 import concurrent.futures
 import http.client
-import os
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
 
-from .conftest import INHERITED, PRODUCTION_ENV, PROJECT_DIR, run_python
+from .conftest import PRODUCTION_ENV, free_port, gunicorn, run_python
 
 pytestmark = [pytest.mark.project, pytest.mark.defaults_only]
 TIMEOUT = 2  # the backend timeouts these tests set, in seconds
@@ -77,12 +74,6 @@ def test_a_redis_that_never_answers_fails_within_the_socket_timeout(black_hole):
         assert float(seconds) < TIMEOUT + MARGIN, lines
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _get(port, path, headers=None, timeout=30):
     started = time.monotonic()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
@@ -95,11 +86,9 @@ def _get(port, path, headers=None, timeout=30):
 def test_with_the_database_black_holed_requests_end_and_the_probe_keeps_answering(
     black_hole, tmp_path
 ):
-    port = _free_port()
+    port = free_port()
     env = {
-        **{k: os.environ[k] for k in INHERITED if k in os.environ},
         **PRODUCTION_ENV,
-        "DJANGO_READ_DOT_ENV_FILE": "false",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DATABASE_URL": f"postgres://app:pw@127.0.0.1:{black_hole}/app",
@@ -107,15 +96,7 @@ def test_with_the_database_black_holed_requests_end_and_the_probe_keeps_answerin
         "PORT": str(port),
         "WEB_CONCURRENCY": "2",
     }
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi"],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with gunicorn(env, tmp_path / "gunicorn.log"):
         deadline = time.monotonic() + 60
         while True:
             try:
@@ -131,10 +112,6 @@ def test_with_the_database_black_holed_requests_end_and_the_probe_keeps_answerin
             time.sleep(0.2)  # let them take both workers first
             probes = [_get(port, "/__lbheartbeat__") for _ in range(3)]
             answered = [future.result() for future in hung]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
     text = (tmp_path / "gunicorn.log").read_text()[-3000:]
     # Four requests on two workers: two rounds of one connect timeout each.
     assert all(status == 500 for status, _ in answered), (answered, text)

@@ -2,9 +2,6 @@
 
 import json
 import logging
-import os
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -14,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import override_settings
 
-from .conftest import INHERITED, PRODUCTION_ENV, PROJECT_DIR, platform_module, run_python
+from .conftest import PRODUCTION_ENV, manage, platform_module, run_python
 
 pytestmark = pytest.mark.dockerflow
 
@@ -272,29 +269,12 @@ def test_the_migrations_check_reports_only_the_apps_it_is_given(tmp_path):
 
 
 def test_migrate_is_quiet_and_check_sums_unapplied_migrations_up_in_one_line(tmp_path):
-    env = {
-        **{k: os.environ[k] for k in INHERITED if k in os.environ},
-        **PRODUCTION_ENV,
-        "DJANGO_READ_DOT_ENV_FILE": "false",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
-    }
-
-    def manage(*args):
-        return subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=PROJECT_DIR,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-
-    checked = manage("check", "--database", "default")
+    env = {**PRODUCTION_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}"}
+    checked = manage("check", "--database", "default", env=env)
     lines = [line for line in checked.stderr.splitlines() if "dockerflow.W001" in line]
     assert len(lines) == 1, checked.stderr
     assert "unapplied migrations (" in lines[0]
-    migrated = manage("migrate", "--noinput")
+    migrated = manage("migrate", "--noinput", env=env)
     assert "dockerflow.W001" not in migrated.stdout + migrated.stderr
     assert "Applying sessions.0001_initial... OK" in migrated.stdout
 

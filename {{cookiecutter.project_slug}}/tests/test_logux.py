@@ -8,10 +8,7 @@ server's control endpoint.
 
 import http.client
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -20,7 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 
-from .conftest import INHERITED, PRODUCTION_ENV, PROJECT_DIR, platform_module, run_python
+from .conftest import PRODUCTION_ENV, free_port, gunicorn, manage, platform_module, run_python
 from .webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.logux
@@ -783,38 +780,18 @@ def test_the_default_auth_accepts_a_signed_token(client, settings):
 
 def test_with_debug_on_a_short_secret_starts_with_a_warning():
     env = {"DJANGO_DEBUG": "true", "LOGUX_CONTROL_SECRET": "parole"}
-    checked = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=PROJECT_DIR,
-        env={**_inherited(), "DJANGO_READ_DOT_ENV_FILE": "false", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    checked = manage("check", env=env, check=False, timeout=60)
     assert checked.returncode == 0, checked.stderr
     assert "logux.W001" in checked.stderr
     assert "parole" not in checked.stderr
 
 
-def _inherited():
-    return {key: os.environ[key] for key in INHERITED if key in os.environ}
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_wrong_secrets_are_counted_across_worker_processes_by_default(tmp_path):
     """The shipped settings without REDIS_URL, under gunicorn with 3 workers that each
     answer one request and are replaced: every attempt meets a process of its own."""
-    port = _free_port()
+    port = free_port()
     env = {
-        **_inherited(),
         **PRODUCTION_ENV,
-        "DJANGO_READ_DOT_ENV_FILE": "false",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
@@ -823,28 +800,9 @@ def test_wrong_secrets_are_counted_across_worker_processes_by_default(tmp_path):
         "GUNICORN_MAX_REQUESTS": "1",
         "GUNICORN_MAX_REQUESTS_JITTER": "0",
     }
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "--noinput", "-v", "0"],
-        cwd=PROJECT_DIR,
-        env=env,
-        check=True,
-        timeout=120,
-        capture_output=True,
-    )
-    log = open(tmp_path / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "config.wsgi"],
-        cwd=PROJECT_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    manage("migrate", "--noinput", "-v", "0", env=env)
+    with gunicorn(env, tmp_path / "gunicorn.log"):
         statuses = [_post_wrong_secret(port, deadline=time.monotonic() + 60) for _ in range(4)]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
     text = (tmp_path / "gunicorn.log").read_text()
     assert statuses == [403, 403, 403, 429], text[-3000:]
     assert "counting in this process only" not in text

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
-from .conftest import INHERITED, PROJECT_DIR
+from .conftest import INHERITED, PROJECT_DIR, free_port
 
 pytestmark = [pytest.mark.airlock, pytest.mark.guid, pytest.mark.task_queue]
 
@@ -47,19 +47,13 @@ def _require_redis():
     return REDIS_URL
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Stack:
     """The web process and the worker, sharing a database, a broker and an effects file."""
 
     def __init__(self, folder):
         self.folder = folder
         self.effects_file = folder / "effects.jsonl"
-        self.port = _free_port()
+        self.port = free_port()
         self.env = {key: os.environ[key] for key in INHERITED if key in os.environ}
         self.env.update(
             DJANGO_SETTINGS_MODULE="tests.settings_worker",

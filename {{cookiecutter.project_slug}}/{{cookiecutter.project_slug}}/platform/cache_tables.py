@@ -12,12 +12,8 @@ from django.db.models.signals import post_migrate
 
 
 def _create(sender, using, verbosity=1, **kwargs):
-    databases = [
-        alias
-        for alias, config in settings.CACHES.items()
-        if config.get("BACKEND") == "django.core.cache.backends.db.DatabaseCache"
-    ]
-    if databases:
+    backends = {config.get("BACKEND") for config in settings.CACHES.values()}
+    if "django.core.cache.backends.db.DatabaseCache" in backends:
         call_command("createcachetable", database=using, verbosity=max(verbosity - 1, 0))
 
 
