@@ -68,10 +68,14 @@ UNSELECTED = {
     "task_executor_huey": ["deploy/kubernetes/scheduler.yaml"],
     # Without Celery beat, something must run the HTTP hooks' retries: a CronJob.
     "callbacks_cron": ["deploy/kubernetes/send-callbacks.yaml"],
+    # Queues without a scheduler run airlock's outbox relay from a CronJob.
+    "relay_cron": ["deploy/kubernetes/relay-effects.yaml"],
     "task_worker": [
         "bin/start.py",
         "deploy/kubernetes/worker.yaml",
         "tests/test_worker.py",
+        "tests/test_durable_effects.py",
+        "tests/test_worker_loss.py",
         "tests/worker_effects.py",
         "tests/settings_worker.py",
     ],
@@ -103,6 +107,8 @@ def enabled(option):
         return ANSWERS["use_http_hooks"] is True or ANSWERS["use_logux"] is True
     if option == "callbacks_cron":
         return ANSWERS["use_http_hooks"] is True and ANSWERS["task_executor"] != "celery"
+    if option == "relay_cron":
+        return ANSWERS["task_executor"] in {"dramatiq", "django_tasks"}
     if option == "task_worker":
         return ANSWERS["task_executor"] != "sync"
     if option.startswith("task_executor_"):

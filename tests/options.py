@@ -158,6 +158,10 @@ OWNERS = [
         lambda a: a["use_kubernetes"] and a["use_http_hooks"] and a["task_executor"] != "celery",
     ),
     (
+        "deploy/kubernetes/relay-effects.yaml",
+        lambda a: a["use_kubernetes"] and a["task_executor"] in {"dramatiq", "django_tasks"},
+    ),
+    (
         "deploy/kubernetes/worker.yaml",
         lambda a: a["use_kubernetes"] and a["task_executor"] != "sync",
     ),
@@ -195,6 +199,8 @@ OWNERS = [
         for name in (
             "bin/start.py",
             "tests/test_worker.py",
+            "tests/test_durable_effects.py",
+            "tests/test_worker_loss.py",
             "tests/worker_effects.py",
             "tests/settings_worker.py",
         )

@@ -368,6 +368,10 @@ if REDIS_URL:
 _queue = f"{_package}.platform.airlock.executors.{{ cookiecutter.task_executor }}"
 DOCKERFLOW_CHECKS.append(f"{_queue}.check_broker_connected")
 {%- endif %}
+{%- if cookiecutter.task_executor != "sync" %}
+# Effects the queue refused long ago (airlock's outbox): a warning, still 200.
+DOCKERFLOW_CHECKS.append(f"{_package}.platform.airlock.checks.check_outbox_backlog")
+{%- endif %}
 DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE = env.int(
     "DOCKERFLOW_HEARTBEAT_FAILED_STATUS_CODE", default=500
 )
@@ -394,6 +398,14 @@ AIRLOCK = {
     "POLICY": f"{_airlock}.policies.AllowAll",
     "SCOPE": f"{_airlock}.transaction_scope.DjangoScope",
     "SCOPE_KWARGS": {},
+{%- if cookiecutter.task_executor != "sync" %}
+    # Released effects are stored in the outbox (in the request's transaction
+    # when one is open) and sent again until the queue takes them: a broker
+    # outage loses none. relay_effects sends those left behind.
+    "DURABLE": env.bool("AIRLOCK_DURABLE", default=True),
+    "RELAY_AFTER": env.int("AIRLOCK_RELAY_AFTER", default=60),
+    "BACKLOG_WARNING": env.int("AIRLOCK_BACKLOG_WARNING", default=300),
+{%- endif %}
 }
 
 {%- if cookiecutter.use_http_hooks %}
@@ -471,6 +483,15 @@ LOGUX_MAX_BODY_SIZE = env.int("LOGUX_MAX_BODY_SIZE", default=2621440)
 WORKER_CONCURRENCY = env.int("WORKER_CONCURRENCY", default=2)
 if WORKER_CONCURRENCY < 1:
     raise ImproperlyConfigured("WORKER_CONCURRENCY must be a whole number of at least 1.")
+{%- if cookiecutter.task_executor in ["celery", "django_q", "django_tasks"] %}
+# Seconds a task may run. A task taken by a worker that dies (SIGKILL, OOM, a
+# lost node) is given to another worker once TASK_REDELIVERY_AFTER has passed:
+# long enough that a task still running is never given out twice.
+TASK_TIME_LIMIT = env.int("TASK_TIME_LIMIT", default=300)
+if TASK_TIME_LIMIT < 1:
+    raise ImproperlyConfigured("TASK_TIME_LIMIT must be a whole number of seconds, 1 or more.")
+TASK_REDELIVERY_AFTER = TASK_TIME_LIMIT + max(10, TASK_TIME_LIMIT // 5)
+{%- endif %}
 {%- endif %}
 {%- if cookiecutter.task_executor == "celery" %}
 
@@ -490,7 +511,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     CELERY_BEAT_SCHEDULE_FILENAME = str(_celery_folder / "beat-schedule")
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = dict(REDIS_TIMEOUTS)
+    # visibility_timeout: an unacknowledged task (its worker died) goes back to
+    # the queue after this long (Kombu's default is an hour). A countdown or eta
+    # further away than this is delivered again each time it passes: keep delays
+    # shorter, or schedule them with beat.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **REDIS_TIMEOUTS,
+        "visibility_timeout": TASK_REDELIVERY_AFTER,
+        # Look for such tasks every 10 s (Kombu's default scans every 100 s).
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
+    }
+CELERY_TASK_TIME_LIMIT = TASK_TIME_LIMIT
 # Publishing waits at most BROKER_PUBLISH_RETRIES + 1 connection attempts of
 # CELERY_BROKER_CONNECTION_TIMEOUT seconds (about 4.5 s with the defaults).
 CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
@@ -517,18 +549,23 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 # Periodic tasks (celery beat): add entries here, e.g.
 # {"nightly-report": {"task": "app.tasks.report", "schedule": 24 * 3600}}.
-{%- if cookiecutter.use_http_hooks %}
 CELERY_BEAT_SCHEDULE = {
+    # Effects airlock's outbox still holds (the broker refused them, or their
+    # process died after the commit).
+    "airlock-relay-effects": {
+        "task": "airlock.run_effect",
+        "schedule": 30.0,
+        "args": [f"{_package}.platform.airlock.outbox.relay", [], {}],
+    },
+{%- if cookiecutter.use_http_hooks %}
     # Deliveries of HTTP hooks whose retry is due.
     "http-hooks-send-due-callbacks": {
         "task": "airlock.run_effect",
         "schedule": 30.0,
         "args": [f"{_package}.platform.http_hooks.delivery.send_due_callbacks", [], {}],
     },
-}
-{%- else %}
-CELERY_BEAT_SCHEDULE = {}
 {%- endif %}
+}
 {%- elif cookiecutter.task_executor == "django_q" %}
 
 # The broker: Redis when REDIS_URL is set, else the database (django-q's ORM
@@ -536,8 +573,10 @@ CELERY_BEAT_SCHEDULE = {}
 Q_CLUSTER = {
     "name": _package,
     "workers": WORKER_CONCURRENCY,
-    "timeout": 300,  # seconds a task may run
-    "retry": 360,  # seconds before an unacknowledged task is given out again
+    "timeout": TASK_TIME_LIMIT,  # seconds a task may run
+    # Seconds before an unacknowledged task is given out again: the ORM broker
+    # only (Redis's takes a task off the queue when a worker gets it).
+    "retry": TASK_REDELIVERY_AFTER,
     "max_attempts": 3,
     "catch_up": False,
     "label": "Tasks",
@@ -555,7 +594,16 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Dramatiq needs a broker server: REDIS_URL (default: Redis on 127.0.0.1).
 DRAMATIQ_BROKER = {
     "BROKER": "dramatiq.brokers.redis.RedisBroker",
-    "OPTIONS": {"url": REDIS_URL or "redis://127.0.0.1:6379/0", **REDIS_TIMEOUTS},
+    "OPTIONS": {
+        "url": REDIS_URL or "redis://127.0.0.1:6379/0",
+        **REDIS_TIMEOUTS,
+        # A worker that stops sending heartbeats for this long (ms) is dead: its
+        # unacknowledged messages go back to their queue at the next maintenance,
+        # which runs on one broker command in ten (Dramatiq's default: one in a
+        # thousand, so an idle queue could wait hours).
+        "heartbeat_timeout": env.int("DRAMATIQ_HEARTBEAT_TIMEOUT", default=60_000),
+        "maintenance_chance": 100_000,
+    },
     "MIDDLEWARE": [
         "dramatiq.middleware.AgeLimit",
         "dramatiq.middleware.TimeLimit",

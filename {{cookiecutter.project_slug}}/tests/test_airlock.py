@@ -385,6 +385,9 @@ def test_airlock_command(arguments, runs):
         ({"POLICY": "tests.urls.effects"}, "AIRLOCK['POLICY'] must name a policy"),
         ({"SCOPE": "tests.urls.Intent"}, "AIRLOCK['SCOPE']: cannot import"),
         ({"SCOPE_KWARGS": []}, "AIRLOCK['SCOPE_KWARGS'] must be a dict"),
+        ({"DURABLE": "yes"}, "AIRLOCK['DURABLE'] must be True or False"),
+        ({"RELAY_AFTER": 0}, "AIRLOCK['RELAY_AFTER'] must be a number of seconds above 0"),
+        ({"BACKLOG_WARNING": "5m"}, "AIRLOCK['BACKLOG_WARNING'] must be a number of seconds"),
     ],
 )
 def test_each_settings_mistake_names_the_key(value, message):

@@ -94,6 +94,16 @@ class Stack:
             log,
         )
 
+    def wait_for_web(self):
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                assert time.monotonic() < deadline, self.log("web")
+                time.sleep(0.1)
+
     def log(self, name):
         return (self.folder / f"{name}.log").read_text()
 
@@ -152,14 +162,7 @@ def stack(tmp_path_factory):
     bin_dir = Path(sys.executable).parent
     stack.start("worker", "make", "--no-print-directory", "worker", f"BIN={bin_dir}")
     stack.start("web", sys.executable, "-m", "gunicorn", "config.wsgi")
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", stack.port), timeout=1).close()
-            break
-        except OSError:
-            assert time.monotonic() < deadline, stack.log("web")
-            time.sleep(0.1)
+    stack.wait_for_web()
     yield stack
     stack.stop()
 

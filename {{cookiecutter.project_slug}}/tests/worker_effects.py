@@ -27,7 +27,8 @@ def _platform(label, submodule):
 
 def _write(entry):
     guid = _platform("guid", "context").get_guid()
-    entry = {**entry, "correlation_id": guid, "pid": os.getpid()}
+    key = _platform("airlock", "outbox").effect_key()
+    entry = {**entry, "correlation_id": guid, "pid": os.getpid(), "key": key}
     logger.info("effect %s ran", entry["label"])
     with open(os.environ["EFFECTS_FILE"], "a") as effects:
         effects.write(json.dumps(entry) + "\n")
@@ -97,6 +98,25 @@ def effect_then_status(request, status):
     return HttpResponse(status=status)
 
 
+def effect_with_label(request, label):
+    _airlock().enqueue(record, label)
+    return HttpResponse("ok")
+
+
+def slow_record(label, index):
+    """One effect of a burst: takes a moment, so a worker killed mid-burst holds some."""
+    import time
+
+    time.sleep(0.2)
+    _write({"label": label, "kwargs": {"index": index}})
+
+
+def burst(request, label, count):
+    for index in range(count):
+        _airlock().enqueue(slow_record, label, index)
+    return HttpResponse("ok")
+
+
 def effect_then_raise(request):
     _airlock().enqueue(record, "raised")
     raise RuntimeError("the view failed after enqueueing")
@@ -135,6 +155,8 @@ def direct_delay(request):
 
 urlpatterns = [
     path("effects/status/<int:status>/", effect_then_status),
+    path("effects/label/<str:label>/", effect_with_label),
+    path("effects/burst/<str:label>/<int:count>/", burst),
     path("effects/raise/", effect_then_raise),
     path("effects/rollback/", effect_then_rollback),
     path("effects/native/", native_effect),

@@ -6,7 +6,8 @@
 
 Public API: enqueue, scope, scoped, policy, configure, reset_configuration,
 get_configuration, get_current_scope, Scope, DjangoScope, Intent, Executor,
-AirlockMiddleware, airlock_command; policies AllowAll, DropAll,
+AirlockMiddleware, airlock_command; the outbox's effect_key (in a task: its
+idempotency key) and relay_effects (send what the outbox holds); policies AllowAll, DropAll,
 AssertNoEffects, BlockTasks, LogOnFlush; errors AirlockError, UsageError,
 NoScopeError, PolicyEnqueueError, ScopeStateError, PolicyViolation.
 """
@@ -34,6 +35,8 @@ from .errors import (
 )
 from .intents import Intent
 from .middleware import AirlockMiddleware
+from .outbox import effect_key
+from .outbox import relay as relay_effects
 from .policies import AllowAll, AssertNoEffects, BlockTasks, DropAll, LogOnFlush, Policy
 from .transaction_scope import DjangoScope
 
@@ -57,10 +60,12 @@ __all__ = [
     "UsageError",
     "airlock_command",
     "configure",
+    "effect_key",
     "enqueue",
     "get_configuration",
     "get_current_scope",
     "policy",
+    "relay_effects",
     "reset_configuration",
     "scope",
     "scoped",

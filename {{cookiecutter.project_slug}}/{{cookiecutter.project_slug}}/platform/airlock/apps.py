@@ -2,7 +2,8 @@ from django.apps import AppConfig
 
 
 class AirlockConfig(AppConfig):
-    """Airlock: validates AIRLOCK and makes its scope, policy and executor the defaults."""
+    """Airlock: validates AIRLOCK and makes its scope, policy and executor the defaults;
+    its outbox (models.PendingEffect) keeps released effects until their queue has them."""
 
     # The dotted path comes from the package itself, so the file needs no templating.
     name = __package__
@@ -11,12 +12,15 @@ class AirlockConfig(AppConfig):
 
     def ready(self):
         from django.core.signals import setting_changed
+        from django.db.models.signals import post_migrate
 
         from . import checks, conf  # noqa: F401 (checks registers itself)
+        from .schedules import ensure_relay_schedule
 
         conf.validate()
         configure_from_settings()
         setting_changed.connect(_reconfigure, dispatch_uid="airlock.reconfigure")
+        post_migrate.connect(ensure_relay_schedule, sender=self, dispatch_uid="airlock:relay")
 
 
 def configure_from_settings():

@@ -11,6 +11,12 @@ DEFAULTS = {
     "POLICY": f"{PACKAGE}.policies.AllowAll",
     "SCOPE": f"{PACKAGE}.transaction_scope.DjangoScope",
     "SCOPE_KWARGS": {},
+    # Effects for a task queue go through the outbox (outbox.py); False: straight to the queue.
+    "DURABLE": True,
+    # Seconds a stored effect is left to the process that released it before the relay sends it.
+    "RELAY_AFTER": 60,
+    # Seconds after which effects still in the outbox make the heartbeat warn (airlock.W002).
+    "BACKLOG_WARNING": 300,
 }
 
 
@@ -65,6 +71,22 @@ def get_scope_kwargs():
     return kwargs
 
 
+def is_durable(executor):
+    """Whether effects for ``executor`` are stored in the outbox before they are sent.
+
+    Only executors that hand effects to a task queue (``executor.queued``) can
+    lose them to a broker outage; the sync executor and test recorders run or
+    keep them in this process.
+    """
+    return bool(get_setting("DURABLE") and getattr(executor, "queued", False))
+
+
+def _check_seconds(name):
+    value = get_setting(name)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ImproperlyConfigured(f"AIRLOCK['{name}'] must be a number of seconds above 0.")
+
+
 def validate():
     raw = getattr(settings, "AIRLOCK", {})
     if not isinstance(raw, dict):
@@ -78,3 +100,7 @@ def validate():
     get_policy()
     get_scope_class()
     get_scope_kwargs()
+    if not isinstance(get_setting("DURABLE"), bool):
+        raise ImproperlyConfigured("AIRLOCK['DURABLE'] must be True or False.")
+    _check_seconds("RELAY_AFTER")
+    _check_seconds("BACKLOG_WARNING")

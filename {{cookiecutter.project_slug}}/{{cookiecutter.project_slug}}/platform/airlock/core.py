@@ -305,8 +305,12 @@ def policy(p):
         _local_policies.reset(token)
 
 
-def enqueue(task, *args, _name=None, _origin=None, _dispatch_options=None, **kwargs):
-    """Buffer ``task(*args, **kwargs)`` in the current scope; it runs when the scope flushes."""
+def enqueue(task, *args, _name=None, _origin=None, _dispatch_options=None, _durable=None, **kwargs):
+    """Buffer ``task(*args, **kwargs)`` in the current scope; it runs when the scope flushes.
+
+    ``_durable=False`` keeps this effect out of the outbox (one whose loss is
+    harmless, or that has an outbox of its own, like the HTTP hooks' callbacks).
+    """
     if _in_policy.get():
         raise PolicyEnqueueError("enqueue() cannot be called from inside a policy callback.")
     current = _current_scope.get()
@@ -319,6 +323,7 @@ def enqueue(task, *args, _name=None, _origin=None, _dispatch_options=None, **kwa
         _local_policies=_local_policies.get(),
         _explicit_name=_name,
         correlation_id=get_guid(),
+        _durable=_durable,
     )
     if current is None:
         raise NoScopeError(

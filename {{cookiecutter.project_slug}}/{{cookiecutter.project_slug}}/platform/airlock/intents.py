@@ -29,6 +29,10 @@ class Intent:
     _local_policies: tuple = ()
     _explicit_name: str | None = None
     correlation_id: str | None = None
+    # The idempotency key of a durable effect (its outbox row's), sent with it.
+    key: str | None = None
+    # enqueue(..., _durable=False): this effect skips the outbox (None: the scope decides).
+    _durable: bool | None = None
     # Set by DjangoScope for effects enqueued inside a transaction: they may run
     # only once that transaction commits (see transaction_scope.CommitGate).
     _commit_gate: object = field(default=None, repr=False)

@@ -8,7 +8,7 @@ from dataclasses import replace
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
 from ..guid import guid_scope
-from . import conf
+from . import conf, outbox
 from .core import Scope
 
 logger = logging.getLogger(__name__)
@@ -20,6 +20,11 @@ def _alias_in_use():
         if connections[alias].in_atomic_block:
             return alias
     return DEFAULT_DB_ALIAS
+
+
+def _pending_on_commit(callback, alias):
+    """Whether ``callback`` is still registered with the transaction (no rollback dropped it)."""
+    return any(entry[1] == callback for entry in connections[alias].run_on_commit)
 
 
 class CommitGate:
@@ -47,17 +52,24 @@ class DjangoScope(Scope):
 
     An effect enqueued inside a transaction waits for that transaction: a
     rollback drops it. Effects released outside any transaction run at once;
-    released inside one, at its commit (``transaction.on_commit``). Each effect
-    is its own robust callback: one that fails is logged (with the correlation
-    id of the request that enqueued it) and the others still run. ``using`` picks
-    the database; by default, the one whose transaction is open.
+    released inside one, at its commit (``transaction.on_commit``). ``using``
+    picks the database; by default, the one whose transaction is open.
+
+    Durable effects (``durable``; by default those for a task queue, see
+    ``AIRLOCK['DURABLE']``) are written to the outbox when released, in the
+    transaction when one is open, and sent after the commit (outbox.py): a
+    broker that is down, or a process that dies after the commit, loses none.
+    Other effects are each their own robust callback: one that fails is logged
+    (with the correlation id of the request that enqueued it) and the others
+    still run.
     """
 
-    def __init__(self, policy=None, executor=None, *, using=None):
+    def __init__(self, policy=None, executor=None, *, using=None, durable=None):
         if executor is None:
             executor = conf.get_executor()
         super().__init__(policy=policy, executor=executor)
         self.using = using
+        self.durable = conf.is_durable(executor) if durable is None else durable
 
     def _alias(self):
         return self.using or _alias_in_use()
@@ -71,16 +83,57 @@ class DjangoScope(Scope):
             transaction.on_commit(gate.on_commit, using=alias, robust=True)
         else:
             super()._add(intent)
+        if self._is_durable(intent):
+            outbox.task_path(intent.task)  # one the relay could not import fails here
+
+    def _is_durable(self, intent):
+        return self.durable if intent._durable is None else intent._durable
 
     def _dispatch_all(self, intents):
         using = self._alias()
+        in_transaction = connections[using].in_atomic_block
+        ready = []
         for intent in intents:
-            run = functools.partial(self._run, intent)
             gate = intent._commit_gate
-            if gate is not None and not gate.committed:
-                gate.release = run
+            if gate is None or gate.committed:
+                ready.append(intent)
+            elif (
+                in_transaction
+                and self._is_durable(intent)
+                and _pending_on_commit(gate.on_commit, using)
+            ):
+                # Its transaction is still open here: the outbox row joins it.
+                ready.append(intent)
             else:
-                transaction.on_commit(run, using=using, robust=True)
+                gate.release = functools.partial(self._release, [intent], using)
+        if ready:
+            self._release(ready, using)
+
+    def _release(self, intents, using):
+        durable = [i for i in intents if self._is_durable(i)]
+        for intent in intents:
+            if not self._is_durable(intent):
+                transaction.on_commit(
+                    functools.partial(self._run, intent), using=using, robust=True
+                )
+        if not durable:
+            return
+        try:
+            durable = outbox.store(durable, using)
+        except Exception:
+            if connections[using].in_atomic_block:
+                raise  # the transaction fails with its data: nothing was committed
+            # After the commit, with the outbox unwritable (the database went
+            # away): send them anyway, as a non-durable scope would.
+            logger.exception("The outbox could not store %d effects; sending them", len(durable))
+            for intent in durable:
+                self._run(intent)
+            return
+        transaction.on_commit(
+            functools.partial(outbox.publish, durable, self._executor, using),
+            using=using,
+            robust=True,
+        )
 
     def _run(self, intent):
         restored = guid_scope(intent.correlation_id) if intent.correlation_id else nullcontext()

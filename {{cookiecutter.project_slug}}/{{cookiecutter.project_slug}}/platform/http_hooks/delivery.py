@@ -54,11 +54,13 @@ def schedule_delivery(callback_ids):
     """Hand these callbacks to the task queue once the current transaction commits."""
     from .. import airlock
 
+    # Not through airlock's outbox: the callbacks are outbox rows already, and
+    # send_due_callbacks sends any the queue never got.
     if airlock.get_current_scope() is not None:
-        airlock.enqueue(deliver_callbacks, list(callback_ids))
+        airlock.enqueue(deliver_callbacks, list(callback_ids), _durable=False)
     else:
         with airlock.scope():
-            airlock.enqueue(deliver_callbacks, list(callback_ids))
+            airlock.enqueue(deliver_callbacks, list(callback_ids), _durable=False)
 
 
 def deliver_callbacks(callback_ids):

@@ -7,7 +7,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_migrate, pos
 
 from ..cache_tables import create_cache_tables_after_migrate
 from .registry import registry
-from .schedules import ensure_django_q_schedule
+from .schedules import ensure_callbacks_schedule
 
 
 def _hooks_changed(sender, **kwargs):
@@ -19,7 +19,7 @@ def connect(app_config):
 
     create_cache_tables_after_migrate(app_config)
     post_migrate.connect(
-        ensure_django_q_schedule, sender=app_config, dispatch_uid="http_hooks:schedule"
+        ensure_callbacks_schedule, sender=app_config, dispatch_uid="http_hooks:schedule"
     )
 
     for model in (Hook, Signal):

@@ -11,9 +11,9 @@ from .common import call_function, function_path, require_json, task_and_argumen
 
 
 @shared_task(name="airlock.run_effect", ignore_result=True)
-def run_effect(path, args, kwargs):
+def run_effect(path, args, kwargs, key=None):
     """Run a plain function enqueued with airlock (by its dotted path), in the worker."""
-    call_function(path, args, kwargs)
+    call_function(path, args, kwargs, key)
 
 
 def _is_task(task):
@@ -23,7 +23,10 @@ def _is_task(task):
 def celery_executor(intent):
     """Send the intent to the broker; the worker runs it."""
     task, args, kwargs = task_and_arguments(intent, _is_task, run_effect)
-    task.apply_async(args=args, kwargs=kwargs, **dict(intent.dispatch_options or {}))
+    options = dict(intent.dispatch_options or {})
+    if intent.key:  # a durable effect's task id is its idempotency key (self.request.id)
+        options.setdefault("task_id", intent.key)
+    task.apply_async(args=args, kwargs=kwargs, **options)
 
 
 def check(intent):
@@ -35,6 +38,7 @@ def check(intent):
 
 
 celery_executor.check = check
+celery_executor.queued = True
 
 
 def check_broker_connected(app_configs=None, **kwargs):

@@ -7,6 +7,7 @@ from django.utils.module_loading import import_string
 from ...guid import get_guid
 from ...guid.integrations.base import GUID_KWARG
 from ..errors import UsageError
+from ..outbox import running_effect
 
 
 def function_path(func):
@@ -28,9 +29,14 @@ def function_path(func):
     return path
 
 
-def call_function(path, args, kwargs):
-    """The worker side of ``function_path``: import the function and call it."""
-    return import_string(path)(*args, **kwargs)
+def call_function(path, args, kwargs, key=None):
+    """The worker side of ``function_path``: import the function and call it.
+
+    ``key`` is the effect's idempotency key (durable effects): ``effect_key()``
+    returns it while the function runs.
+    """
+    with running_effect(key):
+        return import_string(path)(*args, **kwargs)
 
 
 def require_json(intent, queue):
@@ -48,11 +54,15 @@ def task_and_arguments(intent, is_queue_task, run_effect):
     """``(task, args, kwargs)`` to hand to the queue.
 
     The queue's own tasks get the intent's arguments; a plain function goes
-    through ``run_effect`` with its dotted path and arguments as its own.
+    through ``run_effect`` with its dotted path and arguments as its own (and
+    the idempotency key of a durable effect).
     """
     if is_queue_task(intent.task):
         return intent.task, list(intent.args), dict(intent.kwargs)
-    return run_effect, [function_path(intent.task), list(intent.args), intent.kwargs], {}
+    args = [function_path(intent.task), list(intent.args), intent.kwargs]
+    if intent.key:
+        args.append(intent.key)
+    return run_effect, args, {}
 
 
 def add_guid_kwarg(kwargs):

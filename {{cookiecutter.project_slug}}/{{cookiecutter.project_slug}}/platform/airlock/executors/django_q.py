@@ -35,17 +35,21 @@ RESERVED = frozenset(
 )
 
 
-def run_effect(path, args, kwargs):
-    """Call the function at ``path``: keyword arguments reach it whatever their names."""
-    return call_function(path, args, kwargs)
+def run_effect(path, args, kwargs, key=None):
+    """Call the function at ``path``: keyword arguments reach it whatever their names
+    (and ``effect_key()`` returns ``key`` while it runs)."""
+    return call_function(path, args, kwargs, key)
 
 
 def django_q_executor(intent):
     """Queue the intent for the cluster."""
     options = {"task_name": intent.full_name, **(intent.dispatch_options or {})}
     path = function_path(intent.task) if callable(intent.task) else intent.task
-    if RESERVED.intersection(intent.kwargs):
-        async_task(run_effect, path, list(intent.args), intent.kwargs, q_options=options)
+    if intent.key or RESERVED.intersection(intent.kwargs):
+        arguments = [path, list(intent.args), intent.kwargs]
+        if intent.key:
+            arguments.append(intent.key)
+        async_task(run_effect, *arguments, q_options=options)
     else:
         async_task(path, *intent.args, q_options=options, **intent.kwargs)
 
@@ -56,6 +60,7 @@ def check(intent):
 
 
 django_q_executor.check = check
+django_q_executor.queued = True
 
 
 def check_broker_connected(app_configs=None, **kwargs):

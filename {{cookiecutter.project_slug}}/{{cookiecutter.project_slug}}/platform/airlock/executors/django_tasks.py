@@ -6,16 +6,21 @@ in the keyword arguments (guid's ``DjangoTasksIntegration`` takes it out in
 the worker).
 """
 
+import datetime
+import logging
+
+from django.conf import settings
+from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import Task
+from django_tasks.base import Task, TaskResultStatus
 
 from .common import add_guid_kwarg, call_function, function_path, require_json, task_and_arguments
 
 
 @task()
-def run_effect(path, args, kwargs):
+def run_effect(path, args, kwargs, key=None):
     """Run a plain function enqueued with airlock (by its dotted path), in the worker."""
-    call_function(path, args, kwargs)
+    call_function(path, args, kwargs, key)
 
 
 def django_tasks_executor(intent):
@@ -39,3 +44,30 @@ def check(intent):
 
 
 django_tasks_executor.check = check
+django_tasks_executor.queued = True
+
+logger = logging.getLogger(__name__)
+
+
+def requeue_lost_tasks():
+    """Give back to the queue the tasks a dead worker left RUNNING; return how many.
+
+    ``db_worker`` marks a row RUNNING when it takes it and nothing ever resets
+    one whose worker was killed. A row RUNNING for longer than
+    TASK_REDELIVERY_AFTER (more than TASK_TIME_LIMIT) is presumed lost: it is
+    made READY again, to run from the start. The relay (``relay_effects``) calls
+    this on every run.
+    """
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.TASK_REDELIVERY_AFTER)
+    count = DBTaskResult.objects.filter(
+        status=TaskResultStatus.RUNNING, started_at__lt=cutoff
+    ).update(status=TaskResultStatus.READY, run_after=now, started_at=None)
+    if count:
+        logger.warning("%d task(s) left RUNNING by a dead worker were queued again", count)
+    return count
+
+
+django_tasks_executor.recover_lost_tasks = requeue_lost_tasks

@@ -11,15 +11,22 @@ from .common import call_function, function_path, require_json, task_and_argumen
 
 
 @dramatiq.actor(actor_name="airlock.run_effect")
-def run_effect(path, args, kwargs):
+def run_effect(path, args, kwargs, key=None):
     """Run a plain function enqueued with airlock (by its dotted path), in the worker."""
-    call_function(path, args, kwargs)
+    call_function(path, args, kwargs, key)
 
 
 def dramatiq_executor(intent):
     """Send the intent to the broker; a worker runs it."""
     actor, args, kwargs = task_and_arguments(intent, _is_actor, run_effect)
-    actor.send_with_options(args=args, kwargs=kwargs, **dict(intent.dispatch_options or {}))
+    options = dict(intent.dispatch_options or {})
+    if not intent.key:
+        actor.send_with_options(args=args, kwargs=kwargs, **options)
+        return
+    # A durable effect's message id is its idempotency key (CurrentMessage).
+    delay = options.pop("delay", None)
+    message = actor.message_with_options(args=args, kwargs=kwargs, **options)
+    actor.broker.enqueue(message.copy(message_id=intent.key), delay=delay)
 
 
 def _is_actor(task):
@@ -33,6 +40,7 @@ def check(intent):
 
 
 dramatiq_executor.check = check
+dramatiq_executor.queued = True
 
 
 def check_broker_connected(app_configs=None, **kwargs):

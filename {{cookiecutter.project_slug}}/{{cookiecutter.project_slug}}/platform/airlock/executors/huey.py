@@ -10,17 +10,26 @@ The correlation id rides in the task's keyword arguments (guid's
 ``HueyIntegration`` takes it out in the worker).
 """
 
+from huey import crontab
 from huey.api import TaskWrapper
-from huey.contrib.djhuey import HUEY, db_task
+from huey.contrib.djhuey import HUEY, db_periodic_task, db_task
 from huey.utils import normalize_time
 
 from .common import add_guid_kwarg, call_function, function_path, task_and_arguments
 
 
 @db_task(name="airlock.run_effect")
-def run_effect(path, args, kwargs):
+def run_effect(path, args, kwargs, key=None):
     """Run a plain function enqueued with airlock (by its dotted path), in the consumer."""
-    call_function(path, args, kwargs)
+    call_function(path, args, kwargs, key)
+
+
+@db_periodic_task(crontab(), name="airlock.relay_effects")
+def relay_effects():
+    """Every minute, in the consumer that runs periodic tasks: send what the outbox holds."""
+    from ..outbox import relay
+
+    relay()
 
 
 def huey_executor(intent):
@@ -28,6 +37,8 @@ def huey_executor(intent):
     options = dict(intent.dispatch_options or {})
     wrapper, args, kwargs = task_and_arguments(intent, _is_task, run_effect)
     add_guid_kwarg(kwargs)
+    if intent.key:  # a durable effect's task id is its idempotency key (task.id)
+        options.setdefault("id", intent.key)
     eta, delay = options.pop("eta", None), options.pop("delay", None)
     if eta is not None or delay is not None:
         if hasattr(delay, "total_seconds"):
@@ -46,6 +57,7 @@ def check(intent):
 
 
 huey_executor.check = check
+huey_executor.queued = True
 
 
 def check_broker_connected(app_configs=None, **kwargs):
