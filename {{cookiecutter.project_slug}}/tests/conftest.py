@@ -31,6 +31,14 @@ def _test_client_settings(settings):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _heartbeat_threads_let_go_of_the_test_database(django_db_setup):
+    """The heartbeat's check threads keep their connections between probes; the test
+    database cannot be dropped (PostgreSQL) while they do."""
+    yield
+    platform_module("dockerflow", "heartbeat").close_check_connections()
+
+
 @pytest.fixture(autouse=True)
 def _effects_run_inline(request):
     """Airlock effects run in the test process when released (after commit).

@@ -45,5 +45,8 @@ def _reconfigure(setting=None, **kwargs):
     from django.core.exceptions import ImproperlyConfigured
 
     if setting == "AIRLOCK":
+        from . import conf
+
+        conf.clear_cache()
         with contextlib.suppress(ImproperlyConfigured):
             configure_from_settings()

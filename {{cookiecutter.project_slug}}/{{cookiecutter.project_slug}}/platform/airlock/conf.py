@@ -20,8 +20,33 @@ DEFAULTS = {
 }
 
 
+# What the setting names, resolved once: every request opens a scope, and
+# re-reading settings and importing paths each time was most of its cost.
+# Cleared when AIRLOCK changes (apps.py, on setting_changed).
+_resolved = {}
+
+
+def clear_cache():
+    _resolved.clear()
+
+
+def _merged():
+    merged = _resolved.get(None)
+    if merged is None:
+        merged = _resolved[None] = {**DEFAULTS, **getattr(settings, "AIRLOCK", {})}
+    return merged
+
+
 def get_setting(name):
-    return {**DEFAULTS, **getattr(settings, "AIRLOCK", {})}[name]
+    return _merged()[name]
+
+
+def _cached(name, resolve):
+    try:
+        return _resolved[name]
+    except KeyError:
+        value = _resolved[name] = resolve()
+        return value
 
 
 def _load(name, value):
@@ -35,6 +60,10 @@ def _load(name, value):
 
 def get_executor():
     """The executor: a callable or its dotted path; None means the sync executor."""
+    return _cached("EXECUTOR", _resolve_executor)
+
+
+def _resolve_executor():
     value = get_setting("EXECUTOR")
     executor = _load("EXECUTOR", SYNC_EXECUTOR if value is None else value)
     if not callable(executor):
@@ -44,8 +73,7 @@ def get_executor():
 
 def get_policy():
     """A policy for one scope: a class or factory is called each time (no shared state)."""
-    spec = _load("POLICY", get_setting("POLICY"))
-    is_factory = isinstance(spec, type) or (callable(spec) and not hasattr(spec, "allows"))
+    spec, is_factory = _cached("POLICY", _resolve_policy)
     policy = spec() if is_factory else spec
     if not (hasattr(policy, "allows") and hasattr(policy, "on_enqueue")):
         raise ImproperlyConfigured(
@@ -55,7 +83,16 @@ def get_policy():
     return policy
 
 
+def _resolve_policy():
+    spec = _load("POLICY", get_setting("POLICY"))
+    return spec, isinstance(spec, type) or (callable(spec) and not hasattr(spec, "allows"))
+
+
 def get_scope_class():
+    return _cached("SCOPE", _resolve_scope_class)
+
+
+def _resolve_scope_class():
     from .core import Scope
 
     cls = _load("SCOPE", get_setting("SCOPE"))
@@ -88,6 +125,7 @@ def _check_seconds(name):
 
 
 def validate():
+    clear_cache()
     raw = getattr(settings, "AIRLOCK", {})
     if not isinstance(raw, dict):
         raise ImproperlyConfigured("AIRLOCK must be a dict.")

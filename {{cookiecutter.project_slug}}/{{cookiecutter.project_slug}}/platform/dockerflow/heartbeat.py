@@ -4,6 +4,9 @@ Every check runs in a thread of its own so that one hanging on a dead backend
 (a Redis that never answers, a database behind a black-holed route) is reported
 as an error after DOCKERFLOW_CHECK_TIMEOUT seconds instead of stalling the load
 balancer's probe. Any exception raised by a check becomes an error entry.
+Each check keeps its thread from one probe to the next, and so its database
+connections, under the same CONN_MAX_AGE and health checks as request threads:
+a probe no longer pays a new PostgreSQL session per check.
 
 A check still running from an earlier heartbeat is not started again: the new
 heartbeat waits on the same run. So a hung check holds one thread however often
@@ -13,7 +16,10 @@ the request's correlation id. Messages whose id is in SILENCED_SYSTEM_CHECKS
 are dropped, as ``manage.py check`` drops them.
 """
 
+import contextlib
 import contextvars
+import os
+import queue
 import threading
 import time
 from concurrent.futures import Future
@@ -36,6 +42,9 @@ LEVEL_NAMES = {
 
 _in_flight = {}  # check function -> (Future, monotonic start)
 _in_flight_lock = threading.Lock()
+_workers = {}  # check function -> the jobs queue of its thread
+# A forked child (gunicorn --preload) has none of its parent's threads.
+os.register_at_fork(after_in_child=_workers.clear)
 
 
 def level_name(level):
@@ -102,25 +111,70 @@ def _run_into(function, future):
         # Even SystemExit and the like: it ends this thread, not the request.
         future.set_exception(exc if isinstance(exc, Exception) else RuntimeError(repr(exc)))
     finally:
-        # Connections are per thread: close the ones this check opened.
+        # As at the end of a request: keep the thread's connections for the next
+        # probe unless they failed or outlived CONN_MAX_AGE.
+        _keep_usable_connections()
+
+
+def _keep_usable_connections():
+    for connection in connections.all(initialized_only=True):
+        try:
+            connection.close_if_unusable_or_obsolete()
+        except Exception:  # the database went away meanwhile: start afresh next time
+            with contextlib.suppress(Exception):
+                connection.close()
+
+
+def _work(jobs):
+    while True:
+        context, function, future = jobs.get()
+        try:
+            context.run(_run_into, function, future)
+        except BaseException:  # the thread outlives anything a check or its cleanup does
+            if not future.done():
+                future.set_exception(RuntimeError("the check's thread failed"))
+
+
+def _jobs_of(name, function):
+    """The queue of the thread that runs ``function``, started on first use."""
+    jobs = _workers.get(function)
+    if jobs is None:
+        jobs = _workers[function] = queue.SimpleQueue()
+        thread = threading.Thread(target=_work, args=(jobs,), name=f"heartbeat-{name}")
+        thread.daemon = True
+        thread.start()
+    return jobs
+
+
+def close_check_connections(timeout=5.0):
+    """Close the database connections the checks' threads keep (a test database about to
+    be dropped: PostgreSQL refuses while a session is open). A hung check's thread is
+    skipped after ``timeout``."""
+
+    def close_all(app_configs=None):
         connections.close_all()
+
+    futures = []
+    for jobs in list(_workers.values()):
+        future = Future()
+        jobs.put((contextvars.copy_context(), close_all, future))
+        futures.append(future)
+    deadline = time.monotonic() + timeout
+    for future in futures:
+        with contextlib.suppress(FutureTimeout):
+            future.result(timeout=max(0.0, deadline - time.monotonic()))
 
 
 def _start(name, function):
-    """Start ``function`` in a thread, or join its run still in flight."""
+    """Hand ``function`` to its thread, or join its run still in flight."""
     with _in_flight_lock:
         running = _in_flight.get(function)
         if running is not None and not running[0].done():
             return running
         future = Future()
         _in_flight[function] = (future, time.monotonic())
-    context = contextvars.copy_context()
-    threading.Thread(
-        target=context.run,
-        args=(_run_into, function, future),
-        name=f"heartbeat-{name}",
-        daemon=True,
-    ).start()
+        jobs = _jobs_of(name, function)
+    jobs.put((contextvars.copy_context(), function, future))
     return _in_flight[function]
 
 
