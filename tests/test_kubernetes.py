@@ -109,6 +109,7 @@ def test_manifests_are_valid_and_hardened(name, tmp_path):
     expected |= {"beat"} if queue == "celery" else set()
     expected |= {"scheduler"} if queue == "huey" else set()
     expected |= {"callbacks"} if answers["use_http_hooks"] and queue != "celery" else set()
+    expected |= {"relay"} if queue in {"dramatiq", "django_tasks"} else set()
     expected |= {"logux"} if answers["use_logux"] else set()
     assert components == expected
 
