@@ -174,25 +174,60 @@ def measure(url, seconds=WRK_DURATION, connections=2, body_file=None):
     return Measurement(result["requests"] / result["seconds"], result["p99"] * 1000)
 
 
+@dataclass
+class Server:
+    """One variant to load: which project, from which virtualenv, at which path.
+
+    ``dropped`` names middleware to remove (comma-separated suffixes, see
+    BENCH_SITE); ``body`` a file of JSON to POST; ``env`` adds to the server's
+    environment (``DJANGO_SETTINGS_MODULE`` defaults to ``benchsite``).
+    """
+
+    project: Path
+    venv: object
+    path: str
+    body: Path | None = None
+    dropped: str = ""
+    env: dict | None = None
+
+
 def compare(ctx, project, venv, variants, rounds, env=None):
-    """Serve each variant in turn and load it, round by round, alternating the order.
+    """Serve each variant of one project in turn and load it, round by round.
 
     ``variants`` maps a name to (middleware to drop, comma-separated; path to
     load[, a file of JSON to POST there]); ``env`` adds to the servers'
-    environment. Every measurement gets a freshly started server: a process's own
-    luck (memory layout, hash seed, what an earlier load left behind) shifts
-    its speed by several percent, so reusing one process per variant would
-    bias the ratio; restarting spreads that luck over both sides. Returns
+    environment. See compare_servers.
+    """
+    servers = {}
+    for name, (dropped, path, *body) in variants.items():
+        servers[name] = Server(project, venv, path, body[0] if body else None, dropped, env)
+    return compare_servers(ctx, servers, rounds)
+
+
+def compare_servers(ctx, servers, rounds):
+    """Serve each ``Server`` in turn and load it, round by round, alternating the order.
+
+    Every measurement gets a freshly started server: a process's own luck
+    (memory layout, hash seed, what an earlier load left behind) shifts its
+    speed by several percent, so reusing one process per variant would bias
+    the ratio; restarting spreads that luck over both sides. Returns
     name -> list of Measurement, one per round.
     """
-    results = {name: [] for name in variants}
-    order = list(variants)
+    results = {name: [] for name in servers}
+    order = list(servers)
     for round_number in range(rounds):
         for name in order if round_number % 2 == 0 else list(reversed(order)):
-            dropped, path, *body = variants[name]
+            server = servers[name]
             ctx.log(f"  round {round_number + 1}/{rounds}: {name}")
             results[name].append(
-                _serve_and_measure(project, venv, dropped, path, body[0] if body else None, env)
+                _serve_and_measure(
+                    server.project,
+                    server.venv,
+                    server.dropped,
+                    server.path,
+                    server.body,
+                    server.env,
+                )
             )
     return results
 
