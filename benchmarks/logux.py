@@ -4,8 +4,10 @@ A default bake is served by one sync gunicorn worker (pinned to the first
 core) and loaded from the other core, alternating variants with a fresh server
 each time (see load.py): a trivial POST view (the baseline), then /logux/ with
 requests of 1 and of 20 action commands (a registered action whose access()
-allows it and that has nothing to process), and of 20 auth commands checked by
-the default auth function (a signed token, one query per command).
+allows it and whose process() does nothing: what users write, so each command
+goes through the transaction and airlock scope every real action has), of 20
+actions without a process(), and of 20 auth commands checked by the default
+auth function (a signed token, one query per command).
 
 Targets: with 20-command requests, at least 12x as many commands per second as
 the trivial view's requests per second; a 1-command request at most 1.2x the
@@ -50,9 +52,20 @@ URLS = textwrap.dedent(
         def access(self, action, meta):
             return True
 
+        def process(self, action, meta):
+            pass
 
-    if "bench/ping" not in logux.logux.actions:
-        logux.logux.actions.register(Ping)
+
+    class Empty(logux.ActionCommand):
+        action_type = "bench/empty"
+
+        def access(self, action, meta):
+            return True
+
+
+    for command in (Ping, Empty):
+        if command.action_type not in logux.logux.actions:
+            logux.logux.actions.register(command)
     urlpatterns = [
         *trivial_patterns,
         path("logux/", include(apps.get_app_config("logux").module.__name__ + ".urls")),
@@ -70,9 +83,9 @@ print(user.pk, logux.issue_token(user))
 """
 
 
-def _action(n):
+def _action(n, action_type="bench/ping"):
     meta = {"id": f"1700000000000 10:bench {n}", "time": 1700000000000, "subprotocol": "1.0.0"}
-    return {"command": "action", "action": {"type": "bench/ping"}, "meta": meta, "headers": {}}
+    return {"command": "action", "action": {"type": action_type}, "meta": meta, "headers": {}}
 
 
 def _auth(n, user_id, token):
@@ -106,6 +119,7 @@ def logux_benchmark(ctx):
     for name, commands in (
         ("actions_1", [_action(0)]),
         ("actions_20", [_action(n) for n in range(20)]),
+        ("actions_20_empty", [_action(n, "bench/empty") for n in range(20)]),
         ("auth_20", [_auth(n, user_id, token) for n in range(20)]),
     ):
         path = project / f"bench-{name}.json"
@@ -124,6 +138,7 @@ def logux_benchmark(ctx):
     for name, per_request, label in (
         ("actions_1", 1, "1 action command per request"),
         ("actions_20", 20, "20 action commands per request"),
+        ("actions_20_empty", 20, "20 action commands without process() per request"),
         ("auth_20", 20, "20 auth commands per request"),
     ):
         commands = [m.rps * per_request for m in runs[name]]

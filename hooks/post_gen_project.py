@@ -56,6 +56,8 @@ UNSELECTED = {
         f"{SLUG}/example/logux_actions.py",
         f"{SLUG}/example/logux_subscriptions.py",
         "tests/test_logux.py",
+        "tests/test_logux_pacing.py",
+        "tests/test_logux_transactions.py",
         "tests/test_example_logux.py",
         "deploy/logux",
         "deploy/kubernetes/logux.yaml",

@@ -186,6 +186,8 @@ OWNERS = [
     ("tests/test_http_hooks*.py", lambda a: a["use_http_hooks"]),
     ("{slug}/platform/logux/*", lambda a: a["use_logux"]),
     ("tests/test_logux.py", lambda a: a["use_logux"]),
+    ("tests/test_logux_pacing.py", lambda a: a["use_logux"]),
+    ("tests/test_logux_transactions.py", lambda a: a["use_logux"]),
     ("tests/webhook_receiver.py", lambda a: a["use_http_hooks"] or a["use_logux"]),
     ("config/celery.py", lambda a: a["task_executor"] == "celery"),
     ("tests/test_guid_celery.py", lambda a: a["task_executor"] == "celery"),

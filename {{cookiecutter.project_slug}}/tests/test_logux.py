@@ -23,6 +23,7 @@ from .webhook_receiver import WebhookReceiver
 pytestmark = pytest.mark.logux
 
 logux_app = platform_module("logux")
+throttling = platform_module("logux", "throttling")
 ActionCommand, ChannelCommand, logux = (
     logux_app.ActionCommand,
     logux_app.ChannelCommand,
@@ -130,6 +131,7 @@ def _logux(settings):
     # Counted in memory here; across processes (the shipped default) further down.
     settings.LOGUX_CACHE = "default"
     cache.clear()
+    throttling._passed.clear()
     effects.clear()
     seen_guids.clear()
     for cls in (RenameUser, Broadcast, Slow, SlowAccess):
@@ -306,6 +308,29 @@ def test_repeated_wrong_secrets_are_throttled_by_connecting_address(client):
     assert (response.status_code, response.content) == (429, b"Too many wrong secret attempts")
     other = post(client, {"version": 4, "secret": SECRET, "commands": []}, REMOTE_ADDR="10.1.1.1")
     assert other.status_code == 200
+
+
+def test_the_right_secret_reads_the_shared_count_once_a_second_per_address(client, monkeypatch):
+    reads = []
+    blocked = throttling.blocked
+    monkeypatch.setattr(
+        throttling, "blocked", lambda address: reads.append(address) or blocked(address)
+    )
+    right = {"version": 4, "secret": SECRET, "commands": []}
+    for _ in range(5):
+        assert post(client, right).status_code == 200
+    assert reads == ["127.0.0.1"]
+    throttling._passed["127.0.0.1"] -= throttling.TRUSTED_FOR  # a second later
+    assert post(client, right).status_code == 200
+    assert reads == ["127.0.0.1"] * 2
+
+
+def test_wrong_secrets_after_right_ones_are_still_counted_and_blocked(client):
+    right = {"version": 4, "secret": SECRET, "commands": []}
+    wrong = {"version": 4, "secret": "wrong", "commands": []}
+    assert post(client, right).status_code == 200
+    assert [post(client, wrong).status_code for _ in range(4)] == [403, 403, 403, 429]
+    assert post(client, right).status_code == 429  # trusted no longer
 
 
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_client(client, settings):

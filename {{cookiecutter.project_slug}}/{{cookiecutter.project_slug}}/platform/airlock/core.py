@@ -260,16 +260,31 @@ def close_scope(s, error):
         s.discard()
 
 
-@contextlib.contextmanager
-def scope(policy=None, *, _cls=None, **kwargs):
-    """Open a scope for the block: flushed if the block succeeds, discarded if it raises."""
-    s = _make_scope(policy, _cls, **kwargs).enter()
-    try:
-        yield s
-    except BaseException as error:
-        close_scope(s, error)
-        raise
-    close_scope(s, None)
+class scope(contextlib.ContextDecorator):
+    """Open a scope for the block: flushed if the block succeeds, discarded if it raises.
+
+    ``with airlock.scope() as s:``, or as a decorator. A class rather than a
+    generator: apps open one per unit of work (a message, a command), so its
+    cost counts.
+    """
+
+    def __init__(self, policy=None, *, _cls=None, **kwargs):
+        self._arguments = (policy, _cls, kwargs)
+        self._scope = None
+
+    def __enter__(self):
+        policy, cls, kwargs = self._arguments
+        self._scope = _make_scope(policy, cls, **kwargs).enter()
+        return self._scope
+
+    def __exit__(self, exc_type, exc, traceback):
+        close_scope(self._scope, exc)
+        return False
+
+    def _recreate_cm(self):
+        """A fresh instance per decorated call, so calls may nest or run concurrently."""
+        policy, cls, kwargs = self._arguments
+        return type(self)(policy, _cls=cls, **kwargs)
 
 
 def scoped(policy=None, *, _cls=None, **kwargs):

@@ -3,15 +3,18 @@
 Write ``ActionCommand`` and ``ChannelCommand`` subclasses (in ``logux_actions.py``
 and ``logux_subscriptions.py``) and register them on ``logux``. Each command's
 ``apply()`` yields its answers in protocol order, and FLUSH before it calls
-code that may take long, so the view writes out what is waiting first.
+code that may take long (pacing.py), so the view writes out what is waiting first.
 """
 
 import logging
 import re
 
+from .. import airlock
 from .client import add
 from .errors import LoguxBadAuthException, LoguxWrongLoadResultsException
 from .meta import Meta
+from .pacing import may_take_long, timed
+from .transactions import atomic_on_first_query
 
 logger = logging.getLogger(__name__)
 FLUSH = object()  # "write out the answers so far": yielded before user code runs
@@ -96,10 +99,13 @@ class ActionCommand:
         """Answers: before approval (resend), approved or forbidden, what the work sends
         back (a channel's loaded actions), then processed, or error at the failing step."""
         ident = self.meta.id
-        yield FLUSH
+        cls = type(self)
+        if may_take_long((cls, "access")):
+            yield FLUSH
         try:
-            before = self._before_approval()
-            allowed = bool(self.access(self.action, self.meta))
+            with timed((cls, "access")):
+                before = self._before_approval()
+                allowed = bool(self.access(self.action, self.meta))
         except Exception as exc:
             logger.exception("Logux %s: access failed", self._subject())
             yield {"answer": "error", "id": ident, "details": _details(exc)}
@@ -110,10 +116,11 @@ class ActionCommand:
             return
         yield from before
         yield {"answer": "approved", "id": ident}
-        if self._has_work():
+        if self._has_work() and may_take_long((cls, "work")):
             yield FLUSH  # resend and approved leave before process() or load() starts
         try:
-            answers = self._work()
+            with timed((cls, "work")):
+                answers = self._work()
         except Exception as exc:
             logger.exception("Logux %s: processing failed", self._subject())
             yield {"answer": "error", "id": ident, "details": _details(exc)}
@@ -141,20 +148,20 @@ class ActionCommand:
 
     def _process_atomically(self):
         """process() in one transaction and one airlock scope: its writes and side
-        effects happen together, or (if it raises) not at all."""
-        from django.db import transaction
-
-        from .. import airlock
-
-        with airlock.scope(), transaction.atomic():
+        effects happen together, or (if it raises) not at all. The transaction
+        begins at its first query (none if it runs none: transactions.py)."""
+        with airlock.scope(), atomic_on_first_query():
             self.process(self.action, self.meta)
 
     def _run_finally(self):
-        if type(self)._finally is ActionCommand._finally:
+        cls = type(self)
+        if cls._finally is ActionCommand._finally:
             return
-        yield FLUSH
+        if may_take_long((cls, "finally")):
+            yield FLUSH
         try:
-            self._finally(self.action, self.meta)
+            with timed((cls, "finally")):
+                self._finally(self.action, self.meta)
         except Exception as exc:
             logger.exception("Logux %s: finally failed", self.action_type)
             yield {"answer": "error", "id": self.meta.id, "details": _details(exc)}
@@ -259,14 +266,16 @@ class AuthCommand:
                 "supported": str(self.supported),
             }
             return
-        yield FLUSH
+        if may_take_long((self.auth_func, "auth")):
+            yield FLUSH
         try:
-            allowed = self.auth_func(
-                command["userId"],
-                command.get("token"),
-                command.get("cookie") or {},
-                command.get("headers") or {},
-            )
+            with timed((self.auth_func, "auth")):
+                allowed = self.auth_func(
+                    command["userId"],
+                    command.get("token"),
+                    command.get("cookie") or {},
+                    command.get("headers") or {},
+                )
         except KeyError as exc:
             yield {"answer": "error", "authId": auth_id, "details": f"missing auth token: {exc}"}
             return

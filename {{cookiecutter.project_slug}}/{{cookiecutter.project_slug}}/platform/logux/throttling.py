@@ -8,6 +8,13 @@ When that cache fails (Redis down), the secret is still checked and the
 count degrades to this process alone, with a warning: an outage of the cache
 never turns the endpoint into errors, and never switches the throttle off.
 
+A request with the right secret from an address that passed less than
+TRUSTED_FOR seconds ago in this process is not checked again: the Logux
+server sends every command batch with it, and the check is a cache read (a
+query without Redis). A wrong secret is always checked and counted, so the
+number of guesses an address gets is unchanged; an address blocked by other
+processes meanwhile is refused here at most TRUSTED_FOR seconds later.
+
 ``X-Forwarded-For`` is only believed when the connection comes from one of
 LOGUX_TRUSTED_PROXIES: anyone can write that header.
 """
@@ -22,6 +29,8 @@ from django.core.cache import caches
 from . import conf
 
 logger = logging.getLogger(__name__)
+TRUSTED_FOR = 1.0  # seconds
+_passed = {}  # address -> time.monotonic() of its last request with the right secret
 
 
 def client_address(request):
@@ -88,6 +97,18 @@ def _cache_failed(exc):
     )
 
 
+def passed_recently(address):
+    """Whether ``address`` gave the right secret (and was not blocked) moments ago here."""
+    seen = _passed.get(address)
+    return seen is not None and time.monotonic() - seen < TRUSTED_FOR
+
+
+def record_pass(address):
+    if len(_passed) > 1000:  # a few addresses in practice (the Logux servers)
+        _passed.clear()
+    _passed[address] = time.monotonic()
+
+
 def blocked(address):
     limit = conf.get("LOGUX_WRONG_SECRET_LIMIT")
     key = _key(address)
@@ -100,6 +121,7 @@ def blocked(address):
 
 
 def record_wrong_secret(address):
+    _passed.pop(address, None)
     key = _key(address)
     window = conf.get("LOGUX_WRONG_SECRET_WINDOW")
     try:

@@ -1,11 +1,12 @@
 """The back-end endpoint the Logux server (LOGUX_BACKEND) POSTs commands to.
 
 Order of checks, each with the Logux server's own wording: POST only (405),
-a JSON body of the right shape and size (400 ``Wrong body``), the
-wrong-secret throttle (429), the secret in constant time (403 ``Wrong
-secret``), the protocol version (400). Then the answers are streamed as one
-JSON array, in protocol order, each command in its own airlock scope with
-the request's correlation id.
+a JSON body of the right shape and size (400 ``Wrong body``), the secret in
+constant time and the wrong-secret throttle (429 once an address is blocked,
+whatever secret it sends; else 403 ``Wrong secret`` for a wrong one), the
+protocol version (400). Then the answers are streamed as one JSON array, in
+protocol order, each command that processes in its own airlock scope, all
+with the request's correlation id.
 """
 
 import hmac
@@ -64,18 +65,24 @@ def dispatch(request):
     except BadRequest as exc:
         return _refuse(exc.status, str(exc))
     address = throttling.client_address(request)
-    if throttling.blocked(address):
-        return _refuse(429, "Too many wrong secret attempts")
     if not _secret_matches(secret):
+        if throttling.blocked(address):
+            return _refuse(429, "Too many wrong secret attempts")
         throttling.record_wrong_secret(address)
         logger.warning("Logux back-end: wrong secret from %s", address)
         return _refuse(403, "Wrong secret")
+    if not throttling.passed_recently(address):
+        if throttling.blocked(address):  # even the right secret, until the window ends
+            return _refuse(429, "Too many wrong secret attempts")
+        throttling.record_pass(address)
     if version != conf.PROTOCOL_VERSION:
         return _refuse(400, "Back-end protocol version is not supported")
     if len(commands) > conf.get("LOGUX_MAX_COMMANDS"):
         return _refuse(400, f"Too many commands: at most {conf.get('LOGUX_MAX_COMMANDS')}")
     response = StreamingHttpResponse(
-        _stream(commands, guid.get_guid()), content_type="application/json"
+        # Without the correlation-id middleware, one id for all of the request's commands.
+        _stream(commands, guid.get_guid() or guid.generate_guid()),
+        content_type="application/json",
     )
     response["X-Accel-Buffering"] = "no"  # let each answer through a buffering proxy
     return response
@@ -104,51 +111,55 @@ def _stream(commands, correlation_id):
     """The JSON array of answers, written out before any command code runs.
 
     Commands yield FLUSH before they call code that may take long (access,
-    resend, process, load, the auth function): whatever is waiting is written
-    then, so an answer never waits for later work, while answers made
-    without such a call in between (errors, unknown actions) share a write.
+    resend, process, load, the auth function; pacing.py says which has been
+    quick lately): whatever is waiting is written then, so an answer never
+    waits for slow work, while answers made without such a call in between
+    (errors, unknown actions, quick actions) share a write.
     """
     if not commands:
         yield b"[" + encode({"answer": "error", "details": "command list is empty"}) + b"]"
         return
     pending, separator = [b"["], b""
-    for position, raw in enumerate(commands):
-        for answer in _answers(raw, position, correlation_id):
-            if answer is FLUSH:
-                if separator and pending:
-                    yield b"".join(pending)
-                    pending = []
-                continue
-            pending += (separator, answer)
-            separator = b","
+    # One scope for the whole stream (not one per command): every command runs with
+    # the request's id, restored here because the body is written after the view
+    # (and its middleware) returned.
+    with guid.guid_scope(correlation_id):
+        for position, raw in enumerate(commands):
+            for answer in _answers(raw, position):
+                if answer is FLUSH:
+                    if separator and pending:
+                        yield b"".join(pending)
+                        pending = []
+                    continue
+                pending += (separator, answer)
+                separator = b","
     pending.append(b"]")
     yield b"".join(pending)
 
 
-def _answers(raw, position, correlation_id):
+def _answers(raw, position):
     """One command's encoded answers (and FLUSH marks); whatever goes wrong becomes an
     ``error`` answer, so the other commands are answered and the array stays valid."""
-    with guid.guid_scope(correlation_id):
-        try:
-            command = command_for(raw, position)
-        except CommandError as exc:
-            yield encode(exc.answer)
-            return
-        except Exception as exc:  # a bug in a command's constructor
-            logger.exception("Logux command %s could not be read", position)
-            yield encode(error_answer(raw, exc))
-            return
-        try:
-            for answer in command.apply():
-                if answer is FLUSH:
-                    yield answer
-                    continue
-                try:
-                    yield encode(answer)
-                except (TypeError, ValueError) as exc:  # e.g. a load() result with NaN
-                    logger.error("Logux command %s: an answer is not JSON: %s", position, exc)
-                    yield encode(error_answer(raw, exc))
-                    return  # its error ends the command: nothing follows it
-        except Exception as exc:  # a bug in a command: answered, never a broken stream
-            logger.exception("Logux command %s failed", position)
-            yield encode(error_answer(raw, exc))
+    try:
+        command = command_for(raw, position)
+    except CommandError as exc:
+        yield encode(exc.answer)
+        return
+    except Exception as exc:  # a bug in a command's constructor
+        logger.exception("Logux command %s could not be read", position)
+        yield encode(error_answer(raw, exc))
+        return
+    try:
+        for answer in command.apply():
+            if answer is FLUSH:
+                yield answer
+                continue
+            try:
+                yield encode(answer)
+            except (TypeError, ValueError) as exc:  # e.g. a load() result with NaN
+                logger.error("Logux command %s: an answer is not JSON: %s", position, exc)
+                yield encode(error_answer(raw, exc))
+                return  # its error ends the command: nothing follows it
+    except Exception as exc:  # a bug in a command: answered, never a broken stream
+        logger.exception("Logux command %s failed", position)
+        yield encode(error_answer(raw, exc))

@@ -1,0 +1,86 @@
+"""Answers are written before user code that may take long, in one write after quick code
+(logux/pacing.py); the answers themselves are the same either way."""
+
+import json
+import time
+
+import pytest
+
+from .conftest import platform_module
+
+logux_app = platform_module("logux")
+pacing = platform_module("logux", "pacing")
+views = platform_module("logux", "views")
+
+
+class Quick(logux_app.ActionCommand):
+    action_type = "test/quick"
+
+    def access(self, action, meta):
+        return True
+
+    def process(self, action, meta):
+        pass
+
+
+class Sleepy(Quick):
+    """Over pacing.QUICK in process(), every time."""
+
+    action_type = "test/sleepy"
+
+    def process(self, action, meta):
+        time.sleep(pacing.QUICK * 5)
+
+
+@pytest.fixture(autouse=True)
+def actions():
+    pacing.forget()
+    for command in (Quick, Sleepy):
+        logux_app.logux.actions.register(command)
+    yield
+    for command in (Quick, Sleepy):
+        logux_app.logux.actions.unregister(command.action_type)
+    pacing.forget()
+
+
+def writes(action_type, count=3):
+    """The chunks the view writes for ``count`` actions of ``action_type``."""
+    commands = [
+        {
+            "command": "action",
+            "action": {"type": action_type},
+            "meta": {"id": f"1700000000000 10:t {n}", "time": 1700000000000},
+            "headers": {},
+        }
+        for n in range(count)
+    ]
+    chunks = list(views._stream(commands, "0" * 32))
+    answers = json.loads(b"".join(chunks))
+    assert [a["answer"] for a in answers] == ["approved", "processed"] * count
+    return chunks
+
+
+def test_code_never_seen_is_written_before_and_quick_code_then_shares_one_write():
+    assert len(writes(Quick.action_type)) > 1  # unknown: streamed
+    assert len(writes(Quick.action_type)) == 1  # known to be quick: one write at the end
+
+
+def test_code_that_takes_long_is_always_written_before():
+    writes(Sleepy.action_type)
+    assert len(writes(Sleepy.action_type)) == 3 + 1  # before each process(), then the end
+
+
+def test_one_slow_call_makes_its_code_streamed_again_for_a_while():
+    key = (Quick, "work")
+    with pacing.timed(key):
+        pass
+    assert not pacing.may_take_long(key)
+    pacing._slowest[key] = 2.0  # as after a call of 2 s
+    for _ in range(10):
+        with pacing.timed(key):
+            pass
+    assert pacing.may_take_long(key)
+    for _ in range(100):
+        with pacing.timed(key):
+            pass
+    assert not pacing.may_take_long(key)
