@@ -413,9 +413,13 @@ AIRLOCK = {
 # --- HTTP hooks (platform/http_hooks) ---------------------------------------
 
 # Hook changes made in any process reach every other one through this cache
-# (without Redis: one indexed read per save).
+# (without Redis: one indexed read per save of a model some hook watches).
 CACHES["http_hooks"] = _shared_cache("http_hooks")
 DJANGO_HTTP_HOOKS_CACHE = "http_hooks"
+# Seconds a process goes without reading that cache when saving models no hook
+# watches: a hook on such a model starts firing in other processes within this
+# time (0: read before every save). Changes to watched models apply at once.
+DJANGO_HTTP_HOOKS_REGISTRY_MAX_AGE = env.float("DJANGO_HTTP_HOOKS_REGISTRY_MAX_AGE", default=1.0)
 # Seconds one delivery may take, and how many go out at once per sender.
 DJANGO_HTTP_HOOKS_TIMEOUT = env.float("DJANGO_HTTP_HOOKS_TIMEOUT", default=15.0)
 DJANGO_HTTP_HOOKS_CONCURRENCY = env.int("DJANGO_HTTP_HOOKS_CONCURRENCY", default=50)

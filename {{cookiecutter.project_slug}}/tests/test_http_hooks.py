@@ -9,6 +9,7 @@ from xml.etree import ElementTree
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -199,12 +200,83 @@ def test_saving_an_unhooked_model_costs_no_query_with_a_cache_server(settings):
     assert len(queries_of_an_unhooked_save()) == 1
 
 
-def test_with_the_database_cache_a_save_costs_one_indexed_read(settings):
+def test_with_the_database_cache_an_unhooked_save_costs_no_read_within_the_max_age(settings):
     settings.CACHES = {**settings.CACHES, "http_hooks": DATABASE_CACHE}
     call_command("createcachetable", "http_hooks_cache", verbosity=0)
+    settings.DJANGO_HTTP_HOOKS_REGISTRY_MAX_AGE = 3600
+    assert len(queries_of_an_unhooked_save()) == 1
+
+
+def test_with_a_max_age_of_0_every_save_reads_the_token(settings):
+    settings.CACHES = {**settings.CACHES, "http_hooks": DATABASE_CACHE}
+    call_command("createcachetable", "http_hooks_cache", verbosity=0)
+    settings.DJANGO_HTTP_HOOKS_REGISTRY_MAX_AGE = 0
     queries = queries_of_an_unhooked_save()
     assert len(queries) == 2, queries
     assert "http_hooks_cache" in queries[0]
+
+
+def test_a_save_of_a_watched_model_always_reads_the_token(settings, cache_server):
+    """Another process disabled the hook (its token reached the cache): the next save obeys,
+    however long the max age."""
+    settings.DJANGO_HTTP_HOOKS_REGISTRY_MAX_AGE = 3600
+    h = hook()
+    make_user("fires")
+    assert Callback.objects.count() == 1
+    Hook.objects.filter(pk=h.pk).update(enabled=False)  # no signal: as in another process
+    registry_module = platform_module("http_hooks", "registry")
+    caches["http_hooks"].set(registry_module.TOKEN_KEY, "changed-by-another-process", None)
+    make_user("does not fire")
+    assert Callback.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hook_deleted_elsewhere_writes_nothing_and_breaks_no_save(settings):
+    """On PostgreSQL the token comes back with the callbacks' INSERT (no read of its own):
+    a changed token there means the callbacks are taken back before the commit, which
+    would otherwise fail on the deleted hook's foreign key."""
+    settings.CACHES = {**settings.CACHES, "http_hooks": DATABASE_CACHE}
+    call_command("createcachetable", "http_hooks_cache", verbosity=0)
+    settings.DJANGO_HTTP_HOOKS_REGISTRY_MAX_AGE = 3600
+    registry_module = platform_module("http_hooks", "registry")
+    h = hook()
+    with transaction.atomic():
+        make_user("fires")
+    assert Callback.objects.count() == 1
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        make_user("fires again")
+    token_reads = [q["sql"] for q in queries if q["sql"].startswith("SELECT")]
+    expected_reads = 0 if connection.vendor == "postgresql" else 1
+    assert len(token_reads) == expected_reads, queries.captured_queries
+    # Another process deletes the hook (no signal reaches this one) and publishes it.
+    db = Hook.objects.db
+    Callback.objects.all()._raw_delete(db)
+    Hook.signals.through.objects.filter(hook_id=h.pk)._raw_delete(db)
+    Hook.objects.filter(pk=h.pk)._raw_delete(db)
+    caches["http_hooks"].set(registry_module.TOKEN_KEY, "changed-elsewhere", None)
+    with transaction.atomic():
+        make_user("after the delete")
+    assert not Callback.objects.exists()
+    assert get_user_model().objects.filter(username="after the delete").exists()
+
+
+def test_a_model_nothing_watched_is_checked_again_once_the_max_age_has_passed(
+    settings, cache_server
+):
+    registry = platform_module("http_hooks", "registry").registry
+    settings.DJANGO_HTTP_HOOKS_REGISTRY_MAX_AGE = 3600
+    make_user("no hooks yet")  # the token is read now, and trusted for an hour
+    reads = []
+    original = registry._cache
+    registry._cache = lambda: reads.append(1) or original()
+    try:
+        make_user("trusted")
+        assert reads == []
+        registry._checked_at -= 3601  # an hour later
+        make_user("checked")
+        assert reads
+    finally:
+        registry._cache = original
 
 
 def test_without_redis_migrate_puts_the_token_in_a_database_cache(tmp_path):

@@ -28,6 +28,9 @@ DEFAULTS = {
     "EXCLUDED_FIELDS": (),
     "CACHE": "default",
     "RESPONSE_EXCERPT": 1024,
+    # Seconds a process trusts its hooks for models no hook watches before it
+    # reads the shared token again (0: before every save, delete and m2m change).
+    "REGISTRY_MAX_AGE": 1.0,
 }
 
 
@@ -63,6 +66,8 @@ def validate():
     schedule = get("RETRY_SCHEDULE")
     if not isinstance(schedule, list | tuple) or not all(_is_number(s, 0) for s in schedule):
         _fail("RETRY_SCHEDULE", "a list of delays in seconds (numbers of at least 0)")
+    if not _is_number(get("REGISTRY_MAX_AGE"), 0):
+        _fail("REGISTRY_MAX_AGE", "a number of seconds of at least 0")
     if not _is_number(get("RETRY_JITTER"), 0) or get("RETRY_JITTER") >= 1:
         _fail("RETRY_JITTER", "a fraction from 0 up to (not including) 1")
     if get("LEASE") <= get("TIMEOUT"):

@@ -142,8 +142,11 @@ class Hook(models.Model):
 
 
 class CallbackQuerySet(models.QuerySet):
-    def write(self, callbacks):
+    def write(self, callbacks, also_return=None):
         """Insert new callbacks with one multi-row ``INSERT ... RETURNING``; set their pks.
+
+        ``also_return``, ``(sql, params)`` of a scalar sub-select, is evaluated in
+        the same statement and its value returned (the registry's token check).
 
         This runs inside the transaction of every hooked save, so it is kept
         lean. Django's bulk_create sends several rows to PostgreSQL as UNNEST
@@ -155,7 +158,10 @@ class CallbackQuerySet(models.QuerySet):
         """
         db = connections[self.db]
         if not callbacks or not db.features.can_return_rows_from_bulk_insert:
-            return self.bulk_create(callbacks)
+            if also_return is not None:
+                raise ValueError("also_return needs INSERT ... RETURNING and a callback")
+            self.bulk_create(callbacks)
+            return None
         meta = self.model._meta
         fields = [field for field in meta.concrete_fields if not field.primary_key]
         params, rows = {}, [[] for _ in callbacks]
@@ -176,20 +182,24 @@ class CallbackQuerySet(models.QuerySet):
                     params[f"v{n}_{index}"] = field.get_db_prep_save(value, db)
                     row.append(f"%(v{n}_{index})s")
         quote = db.ops.quote_name
+        returning = quote(meta.pk.column)
+        if also_return is not None:
+            returning += f", {also_return[0]}"
+            params.update(also_return[1])
         sql = (
             f"INSERT INTO {quote(meta.db_table)} "
             f"({', '.join(quote(field.column) for field in fields)}) "
             f"VALUES {', '.join('(' + ', '.join(row) + ')' for row in rows)} "
-            f"RETURNING {quote(meta.pk.column)}"
+            f"RETURNING {returning}"
         )
         with db.cursor() as cursor:
             cursor.execute(sql, params)
-            pks = [pk for (pk,) in cursor.fetchall()]
-        for callback, pk in zip(callbacks, pks, strict=True):
-            callback.pk = pk
+            rows = cursor.fetchall()
+        for callback, row in zip(callbacks, rows, strict=True):
+            callback.pk = row[0]
             callback._state.adding = False
             callback._state.db = self.db
-        return callbacks
+        return rows[0][1] if also_return is not None else None
 
 
 class Callback(models.Model):

@@ -1,13 +1,22 @@
-"""Which hooks listen to what, in every process, always current, at no cost to other models.
+"""Which hooks listen to what, in every process, current, at no cost to other models.
 
 Each process keeps the enabled hooks in memory, keyed by (model label, signal
 path). Any change to hooks or signals (admin, API, shell, another server)
 writes a new random token to a shared cache (DJANGO_HTTP_HOOKS_CACHE) at once
-and again when its transaction commits. Before each save, delete or m2m change,
-a process compares the token with its own and reloads the hooks when they
-differ. That comparison is one cache read and
-no database query, so a save of a model no hook listens to costs no query, and
-no reload command or restart is ever needed (the seed's DJANGO_HTTP_HOOKS_RELOAD).
+and again when its transaction commits. Before each save, delete or m2m change
+of a model some hook watches, a process compares the token with its own and
+reloads the hooks when they differ, so an edited, disabled or deleted hook
+applies to the very next event everywhere. With the token in a database cache
+on PostgreSQL (the generated default without Redis), that comparison rides on
+the statement that writes the event's callbacks (``INSERT ... RETURNING`` the
+stored token): no round trip of its own; when the token changed, the callbacks
+just written are deleted and the event is handled again with the reloaded
+hooks, before the transaction commits. For a model no hook watches, the
+process trusts what it loaded for DJANGO_HTTP_HOOKS_REGISTRY_MAX_AGE seconds
+(1 by default) before it reads the token again: such a save costs no cache read
+and no query, and a hook on a model nothing watched yet starts firing within
+that time in every other process (at once in the process that made it). No
+reload command or restart is ever needed (the seed's DJANGO_HTTP_HOOKS_RELOAD).
 
 Receivers: the model signals are connected once, for every sender; any other
 signal a hook uses (custom signals, pre_init/post_init) is connected while an
@@ -15,13 +24,17 @@ enabled hook uses it and disconnected when none does; a process connects it at
 its next reload, that is, at its first save or delete after the change.
 """
 
+import base64
 import logging
+import pickle
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
 from django.core.cache import caches
-from django.db import DatabaseError, connection, transaction
+from django.core.cache.backends.db import DatabaseCache
+from django.db import DatabaseError, connection, connections, router, transaction
 from django.db.models import signals as model_signals
 from django.utils import timezone
 
@@ -71,7 +84,10 @@ def event_type(signal_path, kwargs):
 class HookRegistry:
     def __init__(self):
         self._token = None
+        self._checked_at = float("-inf")  # time.monotonic() of the last token read
         self._hooks = {}
+        self._watched = frozenset()  # labels of the models some enabled hook watches
+        self._write_checks = False  # the callbacks' INSERT returns the token (see fire)
         self._extra_receivers = {}
         self._lock = threading.Lock()
         self._tables_exist = False
@@ -118,11 +134,24 @@ class HookRegistry:
         self._uncommitted -= gone
         return bool(gone)
 
-    def ensure_current(self):
+    def ensure_current(self, label=None):
+        """Reload the hooks if another process changed them since this one loaded them.
+
+        With ``label`` (the model of the event about to happen), a model no hook
+        watches is checked at most every REGISTRY_MAX_AGE seconds.
+        """
         if self.suspended:
             return
         if self._uncommitted and self._rolled_back():
             self._token = None
+        if (
+            label is not None
+            and self._token is not None
+            and (label not in self._watched or self._write_checks)
+            and time.monotonic() - self._checked_at < conf.get("REGISTRY_MAX_AGE")
+        ):
+            return
+        self._checked_at = time.monotonic()
         try:
             cache = self._cache()
             token = cache.get(TOKEN_KEY)
@@ -141,6 +170,8 @@ class HookRegistry:
             if hooks is None:
                 return
             self._hooks = hooks
+            self._watched = frozenset(label for label, _ in hooks)
+            self._write_checks = self._token_subquery() is not None
             self._connect_extra_signals({path for _, path in hooks})
             self._token = token
 
@@ -230,23 +261,30 @@ class HookRegistry:
         checks = path in CHECKS_TOKEN
 
         def receive(sender, **kwargs):
-            if checks and (path != SIGNALS_PATH + "m2m_changed" or kwargs["action"][:4] == "pre_"):
-                self.ensure_current()
-            if not self._hooks:
-                return
             instance = kwargs.get("instance")
             meta = getattr(instance if hasattr(instance, "_meta") else sender, "_meta", None)
-            specs = self._hooks.get((meta.label_lower, path)) if meta is not None else None
+            label = meta.label_lower if meta is not None else None
+            if checks and (path != SIGNALS_PATH + "m2m_changed" or kwargs["action"][:4] == "pre_"):
+                self.ensure_current(label)
+            if not self._hooks:
+                return
+            specs = self._hooks.get((label, path)) if label is not None else None
             if specs and not kwargs.get("raw"):  # fixtures being loaded are not events
-                self.fire(specs, path, instance, kwargs)
+                self.fire(specs, path, instance, kwargs, label)
 
         receive.__qualname__ = f"http_hooks receiver for {path}"
         return receive
 
     # -- events ------------------------------------------------------------
 
-    def fire(self, specs, path, instance, kwargs):
-        """Write one callback per hook, in the caller's transaction; deliver after commit."""
+    def fire(self, specs, path, instance, kwargs, label=None, check_token=True):
+        """Write one callback per hook, in the caller's transaction; deliver after commit.
+
+        When the INSERT can return the stored token (``_token_subquery``), a token
+        other than the one these hooks were loaded under means they changed
+        elsewhere: the callbacks are deleted again, the hooks reloaded, and the
+        event handled with them.
+        """
         from .delivery import schedule_delivery
         from .models import Callback
 
@@ -255,10 +293,55 @@ class HookRegistry:
         extra["signal"] = path
         now, rendered = timezone.now(), {}
         callbacks = [self._callback(spec, instance, kind, extra, now, rendered) for spec in specs]
-        Callback.objects.write(callbacks)
+        checks = check_token and label is not None and self._write_checks
+        subquery = self._token_subquery() if checks else None
+        stored = Callback.objects.write(callbacks, also_return=subquery)
+        if subquery is not None and self._decode(stored) != self._token:
+            Callback.objects.filter(pk__in=[c.pk for c in callbacks])._raw_delete(
+                Callback.objects.db
+            )
+            self._token = None
+            self.ensure_current()
+            current = self._hooks.get((label, path))
+            if current:
+                self.fire(current, path, instance, kwargs, label, check_token=False)
+            return
         waiting = [c.pk for c in callbacks if c.status == Callback.Status.WAITING]
         if waiting:
             schedule_delivery(waiting)
+
+    def _token_subquery(self):
+        """``(sql, params)`` selecting the stored token, or None where it cannot ride along.
+
+        Only for Django's database cache on PostgreSQL, in the callbacks' database:
+        the same table and row ``cache.get`` would read.
+        """
+        from .models import Callback
+
+        try:
+            cache = self._cache()
+        except Exception:
+            return None
+        if not isinstance(cache, DatabaseCache):
+            return None
+        alias = router.db_for_read(cache.cache_model_class)
+        if alias != router.db_for_write(Callback) or connections[alias].vendor != "postgresql":
+            return None
+        table = connections[alias].ops.quote_name(cache._table)
+        sql = f"(SELECT value FROM {table} WHERE cache_key = %(token_key)s)"
+        return sql, {"token_key": cache.make_and_validate_key(TOKEN_KEY)}
+
+    @staticmethod
+    def _decode(stored):
+        """The token as DatabaseCache stores it (base64 of a pickle); None if unreadable."""
+        if stored is None:
+            return None
+        try:
+            return pickle.loads(
+                base64.b64decode(stored.encode())
+            )  # our own row, as DatabaseCache.get
+        except Exception:
+            return None
 
     @staticmethod
     def _callback(spec, instance, kind, extra, now, rendered):
