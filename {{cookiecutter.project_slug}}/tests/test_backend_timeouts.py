@@ -113,6 +113,7 @@ def test_with_the_database_black_holed_requests_end_and_the_probe_keeps_answerin
             probes = [_get(port, "/__lbheartbeat__") for _ in range(3)]
             answered = [future.result() for future in hung]
     text = (tmp_path / "gunicorn.log").read_text()[-3000:]
+    print(f"fault database black-holed: requests {answered}, load balancer probes {probes}")
     # Four requests on two workers: two rounds of one connect timeout each.
     assert all(status == 500 for status, _ in answered), (answered, text)
     assert max(seconds for _, seconds in answered) < 2 * TIMEOUT + MARGIN, (answered, text)
