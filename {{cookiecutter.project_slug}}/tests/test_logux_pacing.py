@@ -11,6 +11,7 @@ from .conftest import platform_module
 logux_app = platform_module("logux")
 pacing = platform_module("logux", "pacing")
 views = platform_module("logux", "views")
+pytestmark = [pytest.mark.logux, pytest.mark.django_db]
 
 
 class Quick(logux_app.ActionCommand):

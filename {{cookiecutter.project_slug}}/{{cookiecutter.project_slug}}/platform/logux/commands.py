@@ -9,12 +9,13 @@ code that may take long (pacing.py), so the view writes out what is waiting firs
 import logging
 import re
 
+from django.db import transaction
+
 from .. import airlock
 from .client import add
 from .errors import LoguxBadAuthException, LoguxWrongLoadResultsException
 from .meta import Meta
 from .pacing import may_take_long, timed
-from .transactions import atomic_on_first_query
 
 logger = logging.getLogger(__name__)
 FLUSH = object()  # "write out the answers so far": yielded before user code runs
@@ -148,9 +149,13 @@ class ActionCommand:
 
     def _process_atomically(self):
         """process() in one transaction and one airlock scope: its writes and side
-        effects happen together, or (if it raises) not at all. The transaction
-        begins at its first query (none if it runs none: transactions.py)."""
-        with airlock.scope(), atomic_on_first_query():
+        effects happen together, or (if it raises) not at all.
+
+        The transaction is begun before process() runs, not at its first query:
+        Django refuses select_for_update() outside a transaction before the query
+        is sent, and locking a row is what many process() methods do first.
+        """
+        with airlock.scope(), transaction.atomic():
             self.process(self.action, self.meta)
 
     def _run_finally(self):
