@@ -87,7 +87,8 @@ class HookRegistry:
         self._checked_at = float("-inf")  # time.monotonic() of the last token read
         self._hooks = {}
         self._watched = frozenset()  # labels of the models some enabled hook watches
-        self._write_checks = False  # the callbacks' INSERT returns the token (see fire)
+        # (sql, params) with which the callbacks' INSERT returns the token (see fire), or None.
+        self._token_sql = None
         self._extra_receivers = {}
         self._lock = threading.Lock()
         self._tables_exist = False
@@ -147,7 +148,7 @@ class HookRegistry:
         if (
             label is not None
             and self._token is not None
-            and (label not in self._watched or self._write_checks)
+            and (label not in self._watched or self._token_sql is not None)
             and time.monotonic() - self._checked_at < conf.get("REGISTRY_MAX_AGE")
         ):
             return
@@ -171,7 +172,7 @@ class HookRegistry:
                 return
             self._hooks = hooks
             self._watched = frozenset(label for label, _ in hooks)
-            self._write_checks = self._token_subquery() is not None
+            self._token_sql = self._token_subquery()
             self._connect_extra_signals({path for _, path in hooks})
             self._token = token
 
@@ -293,8 +294,7 @@ class HookRegistry:
         extra["signal"] = path
         now, rendered = timezone.now(), {}
         callbacks = [self._callback(spec, instance, kind, extra, now, rendered) for spec in specs]
-        checks = check_token and label is not None and self._write_checks
-        subquery = self._token_subquery() if checks else None
+        subquery = self._token_sql if check_token and label is not None else None
         stored = Callback.objects.write(callbacks, also_return=subquery)
         if subquery is not None and self._decode(stored) != self._token:
             Callback.objects.filter(pk__in=[c.pk for c in callbacks])._raw_delete(
