@@ -34,7 +34,7 @@ SETTINGS = textwrap.dedent(
 )
 URLS = textwrap.dedent(
     """
-    \"\"\"Benchmark URLconf: the trivial POST view, /logux/, and one cheap registered action.\"\"\"
+    \"\"\"Benchmark URLconf: the trivial views, /logux/, and two cheap registered actions.\"\"\"
 
     import importlib
 

@@ -38,10 +38,12 @@ import shutil
 import textwrap
 
 from . import load, peer_sites
+from . import logux as logux_benchmark
 from .common import Result, bakery, median, register
 
 FULL_ROUNDS, QUICK_ROUNDS = 5, 2
-SECRET = "bench-logux-control-secret-0123456789"
+SECRET = logux_benchmark.SECRET
+_action = logux_benchmark._action
 
 OUR_SETTINGS = textwrap.dedent(
     '''
@@ -59,44 +61,9 @@ OUR_SETTINGS = textwrap.dedent(
         DOCKERFLOW_CHECKS = [c for c in DOCKERFLOW_CHECKS if c.rsplit(".", 1)[-1] in _same]
     '''
 )
-OUR_URLS = textwrap.dedent(
-    '''
-    """The trivial views, /logux/ and the benchmark's actions (as peer_logux.py)."""
-
-    import importlib
-
-    from django.apps import apps
-    from django.urls import include, path
-
-    from benchsite import urlpatterns as trivial_patterns
-
-    _name = apps.get_app_config("logux").module.__name__
-    logux = importlib.import_module(_name)
-
-
-    class Ping(logux.ActionCommand):
-        action_type = "bench/ping"
-
-        def access(self, action, meta):
-            return True
-
-        def process(self, action, meta):
-            pass
-
-
-    class Empty(logux.ActionCommand):
-        action_type = "bench/empty"
-
-        def access(self, action, meta):
-            return True
-
-
-    for command in (Ping, Empty):
-        if command.action_type not in logux.logux.actions:
-            logux.logux.actions.register(command)
-    urlpatterns = [*trivial_patterns, path("logux/", include(_name + ".urls"))]
-    '''
-)
+# The trivial views, /logux/ and the actions "bench/ping" (with a process()) and
+# "bench/empty" (without): the same URLconf as the logux benchmark's.
+OUR_URLS = logux_benchmark.URLS
 
 MIGRATE = "import django; django.setup(); from django.core.management import call_command; "
 MIGRATE += "call_command('migrate', verbosity=0)"
@@ -173,11 +140,6 @@ with context:
                       "plain_own": per_save(own_transaction(Plain)),
                       "plain_batch": batch}))
 """
-
-
-def _action(n, action_type="bench/ping"):
-    meta = {"id": f"1700000000000 10:bench {n}", "time": 1700000000000, "subprotocol": "1.0.0"}
-    return {"command": "action", "action": {"type": action_type}, "meta": meta, "headers": {}}
 
 
 def _logux_bodies(directory):
