@@ -191,6 +191,8 @@ class Scope:
         if self._state != "exited":
             raise ScopeStateError(f"flush() needs an exited scope; this one is {self._state}.")
         self._state = "flushed"
+        if not self._intents:  # most scopes: a request or a command that enqueued nothing
+            return []
         # This scope's policy applies to its own effects even when an outer
         # scope captures them (upstream airlock skipped it on capture).
         intents = self._allowed(self._intents)
@@ -240,19 +242,25 @@ def get_current_scope():
 def _make_scope(policy=None, _cls=None, **kwargs):
     config = _configuration
     cls = _cls or config.scope_cls or Scope
+    chosen = policy if policy is not None else config.policy
+    if chosen is None:
+        chosen = AllowAll()
+    if not kwargs and not config.scope_kwargs:  # the usual case: no dict to build
+        if config.executor is None:
+            return cls(policy=chosen)
+        return cls(policy=chosen, executor=config.executor)
     options = dict(config.scope_kwargs or {})
     if config.executor is not None:
         options.setdefault("executor", config.executor)
     options.update(kwargs)
-    chosen = policy if policy is not None else config.policy
-    return cls(policy=chosen if chosen is not None else AllowAll(), **options)
+    return cls(policy=chosen, **options)
 
 
 def close_scope(s, error):
     """Exit ``s`` and flush or discard it: the end of every scope, whoever opened it."""
-    if s.is_active:
+    if s._state == "active":
         s.exit()
-    if s.is_flushed or s.is_discarded:
+    if s._state in {"flushed", "discarded"}:
         return
     if s.should_flush(error):
         s.flush()

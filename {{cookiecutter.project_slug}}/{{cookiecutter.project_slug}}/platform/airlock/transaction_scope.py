@@ -69,7 +69,18 @@ class DjangoScope(Scope):
             executor = conf.get_executor()
         super().__init__(policy=policy, executor=executor)
         self.using = using
-        self.durable = conf.is_durable(executor) if durable is None else durable
+        self._durable = durable  # None: worked out when an effect first needs it
+
+    @property
+    def durable(self):
+        """Whether this scope's effects go through the outbox (unless an effect says)."""
+        if self._durable is None:
+            self._durable = conf.is_durable(self._executor)
+        return self._durable
+
+    @durable.setter
+    def durable(self, value):
+        self._durable = value
 
     def _alias(self):
         return self.using or _alias_in_use()

@@ -151,7 +151,7 @@ def _answers(raw, position):
         return
     try:
         for answer in command.apply():
-            if answer is FLUSH:
+            if answer is FLUSH or type(answer) is bytes:  # bytes: already encoded
                 yield answer
                 continue
             try:
