@@ -237,9 +237,10 @@ def _serve_and_measure(project, venv, dropped, path, body_file=None, extra_env=N
         "DJANGO_SETTINGS_MODULE": "benchsite",
         **(extra_env or {}),
         "BENCH_DROP_MIDDLEWARE": dropped,
-        # No access log lines and no worker recycling: a recycle every
-        # GUNICORN_MAX_REQUESTS requests would dominate the p99.
-        "GUNICORN_ACCESS_LOG": "/dev/null",
+        # No access log lines (empty: off, as the project ships; a path, even
+        # /dev/null, would format one per request) and no worker recycling: a
+        # recycle every GUNICORN_MAX_REQUESTS requests would dominate the p99.
+        "GUNICORN_ACCESS_LOG": "",
         "GUNICORN_MAX_REQUESTS": "0",
     }
     with bakery.gunicorn(project, venv, env=env, workers=1, cpus=SERVER_CPU) as (base, process):
