@@ -106,3 +106,13 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 # several servers on one host (tests, side-by-side deploys) would share: opt in.
 control_socket_disable = not _bool("GUNICORN_CONTROL_SOCKET", False)
 preload_app = _bool("GUNICORN_PRELOAD", False)
+
+
+def post_worker_init(worker):
+    """Once the worker has loaded Django, move everything loaded so far out of the
+    garbage collector's sight (``gc.freeze()``): those objects live as long as the
+    worker, and without this every full collection walks all of them again, which
+    took about 5% of a small request's time."""
+    import gc
+
+    gc.freeze()

@@ -33,6 +33,22 @@ def severity(levelno):
     return 7
 
 
+# The standard levels' severities, already as text (every line writes one).
+_SEVERITY_TEXT = {level: str(severity(level)) for level in range(0, logging.CRITICAL + 1, 10)}
+
+# This process's id as text, taken again in a forked child (gunicorn's workers, with
+# preload_app): os.getpid() is a system call, and every line writes the pid.
+_pid = str(os.getpid())
+
+
+def _forked():
+    global _pid
+    _pid = str(os.getpid())
+
+
+os.register_at_fork(after_in_child=_forked)
+
+
 # What every LogRecord carries: anything else came from extra= or a filter.
 STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
@@ -56,8 +72,9 @@ class MozlogFormatter(logging.Formatter):
         )[1:-1]
 
     def format(self, record):
-        attributes = record.__dict__
-        fields = {key: attributes[key] for key in attributes.keys() - STANDARD_ATTRIBUTES}
+        # One pass, in the order the attributes were set (extra=, then filters).
+        standard = STANDARD_ATTRIBUTES
+        fields = {key: value for key, value in record.__dict__.items() if key not in standard}
         message = record.getMessage()
         if message:
             fields["msg"] = message
@@ -75,9 +92,9 @@ class MozlogFormatter(logging.Formatter):
                 ",",
                 self._constant,
                 ',"Severity":',
-                str(severity(record.levelno)),
+                _SEVERITY_TEXT.get(record.levelno) or str(severity(record.levelno)),
                 ',"Pid":',
-                str(os.getpid()),
+                _pid,
                 ',"Fields":',
                 _encode(fields),
                 "}",
