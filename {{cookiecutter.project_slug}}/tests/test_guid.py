@@ -48,6 +48,19 @@ def test_string_format_generates_dashed_ids(client):
     assert str(uuid.UUID(body["guid"])) == body["guid"]
 
 
+@pytest.mark.parametrize("uuid_format", ["hex", "string"])
+def test_generated_ids_are_random_version_4_uuids(uuid_format):
+    """What other services' validators (django-guid's among them) accept as a UUID4."""
+    with guid_settings(UUID_FORMAT=uuid_format):
+        ids = [guid.generate_guid() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for value in ids:
+        parsed = uuid.UUID(value)
+        assert parsed.version == 4 and parsed.variant == uuid.RFC_4122
+        assert (parsed.hex if uuid_format == "hex" else str(parsed)) == value
+        assert uuid.UUID(value, version=4) == parsed  # the version bits already said 4
+
+
 @pytest.mark.parametrize(
     "value",
     [
