@@ -1,16 +1,18 @@
 """The DOCKERFLOW_* settings: defaults, validation, and lookups at request time.
 
-Values are read from ``django.conf.settings`` when used (not copied at import),
-so ``override_settings`` applies; ``validate()`` runs once at startup so a
+Values are read from ``django.conf.settings`` when first used and kept
+(``SettingsCache``) until ``setting_changed`` names a DOCKERFLOW_ setting, so
+``override_settings`` applies; ``validate()`` runs once at startup so a
 mistake stops the service with a message naming the setting.
 """
 
 import math
 import numbers
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
+
+from ..settings_cache import SettingsCache
 
 PACKAGE = __package__
 DEFAULTS = {
@@ -27,8 +29,7 @@ DEFAULTS = {
 }
 
 
-def get(name):
-    return getattr(settings, name, DEFAULTS[name])
+get = SettingsCache("DOCKERFLOW_", DEFAULTS).get
 
 
 def _callable(name, path):

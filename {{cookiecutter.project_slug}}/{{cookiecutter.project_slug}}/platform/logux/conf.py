@@ -1,9 +1,7 @@
 """The ``LOGUX_*`` settings (the seed's names), validated at startup.
 
-Each value is read from settings once and kept: a request reads several, and
-reading one that is not set (so falls to its default) costs an AttributeError
-inside Django's lazy settings, about 1.7 µs each time. The kept values are
-dropped on ``setting_changed``, so ``override_settings`` works in tests.
+Each value is read once and kept (``SettingsCache``) until ``setting_changed``
+names a LOGUX_ setting, so ``override_settings`` works in tests.
 """
 
 import functools
@@ -13,9 +11,9 @@ from urllib.parse import urlsplit
 import semantic_version
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.module_loading import import_string
+
+from ..settings_cache import SettingsCache
 
 PROTOCOL_VERSION = 4  # the back-end protocol of @logux/server 0.9 to 0.13.1
 DEFAULTS = {
@@ -35,21 +33,8 @@ DEFAULTS = {
 MIN_SECRET_LENGTH = 16
 
 
-_values = {}
-
-
-def get(name):
-    try:
-        return _values[name]
-    except KeyError:
-        value = _values[name] = getattr(settings, name, DEFAULTS[name])
-        return value
-
-
-@receiver(setting_changed)
-def _forget(setting, **kwargs):
-    if setting.startswith("LOGUX_"):
-        _values.clear()
+_settings = SettingsCache("LOGUX_", DEFAULTS)
+get = _settings.get
 
 
 def _fail(name, accepted):
@@ -86,14 +71,11 @@ def _npm_range(text):
 
 def trusted_proxies():
     """LOGUX_TRUSTED_PROXIES as networks, parsed once (every request asks)."""
-    try:
-        return _values[trusted_proxies]
-    except KeyError:
-        networks = [
-            ipaddress.ip_network(value, strict=False) for value in get("LOGUX_TRUSTED_PROXIES")
-        ]
-        _values[trusted_proxies] = networks
-        return networks
+    return _settings.derived(_trusted_networks)
+
+
+def _trusted_networks():
+    return [ipaddress.ip_network(value, strict=False) for value in get("LOGUX_TRUSTED_PROXIES")]
 
 
 def short_secret_allowed():
