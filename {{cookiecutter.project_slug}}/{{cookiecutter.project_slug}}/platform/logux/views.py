@@ -35,6 +35,10 @@ def _reject_constant(name):
     raise ValueError(f"{name} is not JSON")
 
 
+# One decoder for every request: json.loads() with an option builds a new one per call.
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode
+
+
 def _body(request):
     """The parsed body, read within LOGUX_MAX_BODY_SIZE (not Django's upload limit)."""
     limit = conf.get("LOGUX_MAX_BODY_SIZE")
@@ -49,8 +53,9 @@ def _body(request):
         raise BadRequest(400, f"Wrong body: over LOGUX_MAX_BODY_SIZE ({limit} bytes)")
     try:
         # NaN and Infinity are not JSON; Python's parser would accept them.
-        return json.loads(data, parse_constant=_reject_constant)
-    except (ValueError, RecursionError):  # not JSON (or nested beyond the parser's depth)
+        # What json.loads() does with bytes: UTF-8, -16 or -32, told by the first bytes.
+        return _decode(data.decode(json.detect_encoding(data), "surrogatepass"))
+    except (ValueError, RecursionError):  # not JSON, not text, or nested beyond the parser's depth
         raise BadRequest(400, "Wrong body") from None
 
 
